@@ -1,0 +1,1 @@
+Console.Error.WriteLine("usage: semsearch-bench <suite>");return 2;
