@@ -206,7 +206,10 @@ def pooling_config(dim, mode):
 
 
 def write_model_folder(name, spec, vocab_path, vocab_size):
-    d = os.path.join(OUT, "models", name)
+    return write_model_folder_at(os.path.join(OUT, "models", name), spec, vocab_path, vocab_size)
+
+
+def write_model_folder_at(d, spec, vocab_path, vocab_size):
     if os.path.isdir(d):
         shutil.rmtree(d)
     os.makedirs(d)
@@ -249,7 +252,8 @@ def write_model_folder(name, spec, vocab_path, vocab_size):
 
     # weights
     c = dict(cfg)
-    state = ref.random_bert_state(c, spec["seed"], with_pooler=spec["pooler"])
+    state = ref.random_bert_state(c, spec["seed"], with_pooler=spec["pooler"],
+                                  linear_std=spec.get("linear_std", 0.25), emb_std=spec.get("emb_std", 0.5))
     prefix = spec["prefix"]
     if spec["weights"] == "safetensors":
         tensors = {prefix + k: (spec["dtype"], ref.to_storage(v, spec["dtype"])) for k, v in state.items()}
