@@ -1,0 +1,36 @@
+namespace SemanticSearch.Tensors;
+
+/// <summary>
+/// How many threads the compute kernels may use. Results never depend on it: work is only ever
+/// split into independent output blocks, never across a reduction.
+/// </summary>
+public static class ComputeThreads
+{
+    private static int s_count = Environment.ProcessorCount;
+
+    public static int Count
+    {
+        get => Volatile.Read(ref s_count);
+        set
+        {
+            if (value < 1)
+                throw new ArgumentOutOfRangeException(nameof(value), $"Thread count must be at least 1, got {value}.");
+            Volatile.Write(ref s_count, value);
+        }
+    }
+
+    /// <summary>
+    /// Runs body(0..count-1) on up to <see cref="Count"/> threads (the caller participates).
+    /// Items are independent; with one thread or one item it runs inline with no scheduling cost.
+    /// </summary>
+    internal static void For(int count, Action<int> body)
+    {
+        int threads = Math.Min(Count, count);
+        if (threads <= 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Numerics.Tensors;
+
+namespace SemanticSearch.Tensors;
+
+/// <summary>Row-wise L2 normalisation like torch.nn.functional.normalize(p=2, eps=1e-12).</summary>
+public static class L2Normalize
+{
+    /// <summary>output[r,:] = x / max(‖x‖₂, 1e-12); input/output [rows, cols]; may alias.</summary>
+    public static void Forward(Span<float> output, ReadOnlySpan<float> input, int rows, int cols)
+    {
+        const string K = nameof(L2Normalize);
+        if (rows < 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(cols), $"{K}: need rows ≥ 0 and cols > 0 (rows={rows}, cols={cols}).");
+        PackedSequences.RequireLength(input.Length, (long)rows * cols, K, nameof(input));
+        PackedSequences.RequireLength(output.Length, (long)rows * cols, K, nameof(output));
+        for (int r = 0; r < rows; r++)
+        {
+            var x = input.Slice(r * cols, cols);
+            float norm = MathF.Sqrt(RowReductions.SumSquaredDeviations(x, 0f));
+            TensorPrimitives.Divide(x, MathF.Max(norm, 1e-12f), output.Slice(r * cols, cols));
+        }
+    }
+}
