@@ -450,8 +450,9 @@ def random_bert_state(cfg, seed, linear_std=0.25, emb_std=0.5, with_pooler=True)
         st[prefix + ".bias"] = rng.uniform(-0.1, 0.1, size=(h,))
 
     st["embeddings.word_embeddings.weight"] = rng.normal(0.0, emb_std, size=(cfg["vocab_size"], h))
-    st["embeddings.position_embeddings.weight"] = rng.normal(0.0, 0.3, size=(cfg["max_position_embeddings"], h))
-    st["embeddings.token_type_embeddings.weight"] = rng.normal(0.0, 0.3, size=(cfg["type_vocab_size"], h))
+    # position / token-type embeddings at 0.6x the word-embedding scale, so the words dominate
+    st["embeddings.position_embeddings.weight"] = rng.normal(0.0, 0.6 * emb_std, size=(cfg["max_position_embeddings"], h))
+    st["embeddings.token_type_embeddings.weight"] = rng.normal(0.0, 0.6 * emb_std, size=(cfg["type_vocab_size"], h))
     ln("embeddings.LayerNorm")
     for i in range(cfg["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
@@ -555,3 +556,56 @@ def load_state_f64(model_dir):
     bin_path = os.path.join(model_dir, "pytorch_model.bin")
     state = torch.load(bin_path, map_location="cpu")
     return {k: (v.double().numpy() if v.is_floating_point() else v.numpy()) for k, v in state.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Reading a sentence-transformers / HF model folder (used by the bench anchors)
+# --------------------------------------------------------------------------------------
+
+_POOLING_KEYS = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+}
+
+
+def read_model_settings(model_dir):
+    """-> dict(config, max_seq_length, pooling, normalize, do_lower_case) with sentence-transformers defaults."""
+    def rd(name):
+        p = os.path.join(model_dir, name)
+        if not os.path.exists(p):
+            return None
+        with open(p, encoding="utf-8") as f:
+            return json.load(f)
+
+    cfg = rd("config.json")
+    tok_cfg = rd("tokenizer_config.json") or {}
+    modules = rd("modules.json")
+    sbert = rd("sentence_bert_config.json") or {}
+    pooling, normalize = "mean", False
+    if modules:
+        for m in modules:
+            if m["type"].endswith("models.Pooling"):
+                pc = rd(os.path.join(m["path"], "config.json"))
+                modes = [v for k, v in _POOLING_KEYS.items() if pc.get(k)]
+                if len(modes) != 1:
+                    raise ValueError(f"exactly one pooling mode supported, got {modes}")
+                pooling = modes[0]
+            elif m["type"].endswith("models.Normalize"):
+                normalize = True
+    max_len = sbert.get("max_seq_length")
+    if max_len is None:
+        max_len = min(cfg["max_position_embeddings"], tok_cfg.get("model_max_length", 10**9))
+    return dict(config=cfg, max_seq_length=max_len, pooling=pooling, normalize=normalize,
+                do_lower_case=tok_cfg.get("do_lower_case", True))
+
+
+def load_sentence_encoder(model_dir, dtype=torch.float32):
+    s = read_model_settings(model_dir)
+    enc = SentenceEncoder(s["config"], pooling=s["pooling"], normalize=s["normalize"], with_pooler=False)
+    state = load_state_f64(model_dir)
+    load_bert_state(enc.bert, {k: torch.from_numpy(v) for k, v in state.items()})
+    enc = enc.to(dtype).eval()
+    tok = BertWordPieceTokenizer(os.path.join(model_dir, "vocab.txt"), do_lower_case=s["do_lower_case"])
+    return enc, tok, s
