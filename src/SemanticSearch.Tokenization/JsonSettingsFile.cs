@@ -40,13 +40,13 @@ internal sealed class JsonSettingsFile : IDisposable
             string? where = e.LineNumber is { } line ? $"line {line + 1}" : null;
             throw new TokenizerFormatException(path, where, $"not valid JSON: {e.Message}", e);
         }
-        var file = new JsonSettingsFile(path, document);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        var kind = document.RootElement.ValueKind;
+        if (kind != JsonValueKind.Object)
         {
             document.Dispose();
-            throw new TokenizerFormatException(path, null, $"expected a JSON object at the top level, found {document.RootElement.ValueKind}.");
+            throw new TokenizerFormatException(path, null, $"expected a JSON object at the top level, found {kind}.");
         }
-        return file;
+        return new JsonSettingsFile(path, document);
     }
 
     public TokenizerFormatException Error(string field, string problem) => new(Path, $"field '{field}'", problem);

@@ -15,15 +15,9 @@ internal static class VocabFileReader
 
     public static List<string> Read(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new FileNotFoundException($"Vocabulary file not found: {path}", path, e);
-        }
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Vocabulary file not found: {path}", path);
+        byte[] bytes = File.ReadAllBytes(path);
 
         ReadOnlySpan<byte> content = bytes;
         if (content.StartsWith("\uFEFF"u8)) content = content[3..];
