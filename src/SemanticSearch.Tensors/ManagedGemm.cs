@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SemanticSearch.Tensors;
 
 /// <summary>
@@ -92,6 +94,7 @@ public sealed unsafe class ManagedGemm : IGemm
         nint a, int lda, nint b, int ldb, nint c, int ldc)
     {
         /// <summary>Computes C[i0..i1, j0..j1] serially with this thread's pack buffers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void RunBlock(int i0, int i1, int j0, int j1)
         {
             int mr = kernel.MR, nr = kernel.NR, mcMax = MCPanels * mr;

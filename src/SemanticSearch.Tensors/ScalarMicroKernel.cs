@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SemanticSearch.Tensors;
 
 /// <summary>
@@ -10,6 +12,8 @@ internal static unsafe class ScalarMicroKernel
     public const int NR = 4;
 
     // a: packed [kc, 4], b: packed [kc, 4], c: [4, 4] with row stride ldc.
+    // Fully optimised from the first call: tier-0 code here would run ~10× slower for the first GEMMs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float* a, float* b, float* c, nint ldc, int kc)
     {
         float* acc = stackalloc float[MR * NR];

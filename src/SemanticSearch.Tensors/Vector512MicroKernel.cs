@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SemanticSearch.Tensors;
@@ -14,6 +15,8 @@ internal static unsafe class Vector512MicroKernel
     public const int NR = 32;
 
     // a: packed [kc, 6], b: packed [kc, 32], c: [6, 32] with row stride ldc.
+    // Fully optimised from the first call: tier-0 code here would run ~10× slower for the first GEMMs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float* a, float* b, float* c, nint ldc, int kc)
     {
         float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
