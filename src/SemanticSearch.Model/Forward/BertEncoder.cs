@@ -1,0 +1,83 @@
+using SemanticSearch.Model.Configuration;
+using SemanticSearch.Model.Weights;
+using SemanticSearch.Tensors;
+
+namespace SemanticSearch.Model.Forward;
+
+/// <summary>
+/// BERT forward pass over packed variable-length sequences: all tokens of a batch are rows of one [T, H]
+/// matrix and sequence s is rows [seqOffsets[s], seqOffsets[s+1]). Every linear layer is one GEMM over all
+/// T rows; only attention looks at sequence boundaries. With no padding, a token's result depends only on
+/// its own sequence, which is what makes embeddings identical whatever batch a text is encoded in.
+/// </summary>
+internal sealed class BertEncoder
+{
+    private readonly BertConfig _config;
+    private readonly BertWeights _weights;
+    private readonly float _eps;
+
+    public BertEncoder(BertConfig config, BertWeights weights)
+    {
+        _config = config;
+        _weights = weights;
+        // PyTorch LayerNorm stores eps as a double but applies it in float32.
+        _eps = (float)config.LayerNormEps;
+    }
+
+    public int Hidden => _config.HiddenSize;
+
+    /// <summary>
+    /// Runs the encoder; returns the last hidden state [T, H] as a view of <see cref="EncoderWorkspace.Hidden"/>
+    /// (valid until the workspace is used again).
+    /// </summary>
+    public ReadOnlySpan<float> Forward(EncoderWorkspace ws, ReadOnlySpan<int> tokenIds, ReadOnlySpan<int> seqOffsets)
+    {
+        int t = tokenIds.Length, h = _config.HiddenSize, inter = _config.IntermediateSize, heads = _config.NumAttentionHeads;
+        int sequences = seqOffsets.Length - 1;
+
+        var positions = EncoderWorkspace.Ensure(ref ws.PositionIds, t);
+        var types = EncoderWorkspace.Ensure(ref ws.TokenTypeIds, t);
+        types.Clear();
+        for (int s = 0; s < sequences; s++)
+            for (int i = seqOffsets[s]; i < seqOffsets[s + 1]; i++) positions[i] = i - seqOffsets[s];
+
+        var hidden = EncoderWorkspace.Ensure(ref ws.Hidden, (long)t * h);
+        var scratch = EncoderWorkspace.Ensure(ref ws.Scratch, (long)t * h);
+        var context = EncoderWorkspace.Ensure(ref ws.Context, (long)t * h);
+        var qkv = EncoderWorkspace.Ensure(ref ws.Qkv, (long)t * 3 * h);
+        var intermediate = EncoderWorkspace.Ensure(ref ws.Intermediate, (long)t * inter);
+        var probs = EncoderWorkspace.Ensure(ref ws.Probs, Attention.ProbsLength(seqOffsets, heads));
+
+        Embeddings.Forward(scratch, tokenIds, positions, types, _weights.WordEmbeddings, _weights.PositionEmbeddings, _weights.TokenTypeEmbeddings, h);
+        LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, _weights.EmbeddingLayerNormWeight, _weights.EmbeddingLayerNormBias, t, h, _eps);
+
+        foreach (var layer in _weights.Layers)
+        {
+            // Self-attention block: one GEMM for q|k|v, attention per sequence, output projection, residual, LayerNorm.
+            Linear.Forward(qkv, hidden, layer.QkvWeight, layer.QkvBias, t, h, 3 * h);
+            Attention.Forward(context, probs, qkv, seqOffsets, heads, h);
+            Linear.Forward(scratch, context, layer.AttentionOutputWeight, layer.AttentionOutputBias, t, h, h);
+            Residual.Forward(scratch, scratch, hidden);
+            LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.AttentionLayerNormWeight, layer.AttentionLayerNormBias, t, h, _eps);
+
+            // Feed-forward block.
+            Linear.Forward(intermediate, hidden, layer.IntermediateWeight, layer.IntermediateBias, t, h, inter);
+            Activate(intermediate);
+            Linear.Forward(scratch, intermediate, layer.OutputWeight, layer.OutputBias, t, inter, h);
+            Residual.Forward(scratch, scratch, hidden);
+            LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.OutputLayerNormWeight, layer.OutputLayerNormBias, t, h, _eps);
+        }
+        return hidden;
+    }
+
+    private void Activate(Span<float> values)
+    {
+        switch (_config.HiddenAct)
+        {
+            case HiddenActivation.Gelu: Gelu.Forward(values, values); break;
+            case HiddenActivation.GeluTanh: GeluTanh.Forward(values, values); break;
+            case HiddenActivation.Relu: Relu.Forward(values, values); break;
+            default: throw new InvalidOperationException($"unhandled activation {_config.HiddenAct}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SemanticSearch.Model;
+
+/// <summary>
+/// Identity of a model's behaviour: two encoders with the same fingerprint produce the same embeddings.
+/// Hashes a canonical description of everything output-relevant, then the vocabulary, then every weight
+/// (unfused, in save order, as little-endian float32). Dropout and other training-only settings are left
+/// out; storage details (file dtype, "bert." prefixes, folder layout) do not enter because the hash is
+/// over the values in memory, which is why it survives Save and reload.
+/// </summary>
+internal static class ModelFingerprint
+{
+    public static string Compute(SentenceEncoder encoder)
+    {
+        var transformer = encoder.Transformer;
+        var config = transformer.Config;
+        var tokenizerOptions = transformer.Tokenizer.Options;
+        var description = new JsonObject
+        {
+            ["format"] = "semsearch-fingerprint-1",
+            ["vocab_size"] = config.VocabSize,
+            ["hidden_size"] = config.HiddenSize,
+            ["num_hidden_layers"] = config.NumHiddenLayers,
+            ["num_attention_heads"] = config.NumAttentionHeads,
+            ["intermediate_size"] = config.IntermediateSize,
+            ["hidden_act"] = config.HiddenAct.ToString(),
+            ["max_position_embeddings"] = config.MaxPositionEmbeddings,
+            ["type_vocab_size"] = config.TypeVocabSize,
+            ["layer_norm_eps"] = config.LayerNormEps,
+            ["max_seq_length"] = transformer.MaxSeqLength,
+            ["sbert_do_lower_case"] = transformer.DoLowerCase,
+            ["tokenizer_do_lower_case"] = tokenizerOptions.DoLowerCase,
+            ["tokenizer_strip_accents"] = tokenizerOptions.ShouldStripAccents,
+            ["tokenizer_chinese_chars"] = tokenizerOptions.TokenizeChineseChars,
+            ["tokenizer_clean_text"] = tokenizerOptions.CleanText,
+            ["tokenizer_max_chars_per_word"] = tokenizerOptions.MaxInputCharsPerWord,
+            ["tokenizer_subword_prefix"] = tokenizerOptions.ContinuingSubwordPrefix,
+            ["tokenizer_special_tokens"] = $"{tokenizerOptions.UnkToken} {tokenizerOptions.ClsToken} {tokenizerOptions.SepToken} {tokenizerOptions.PadToken}",
+            ["pooling"] = string.Join(",", encoder.Pooling.Config.Modes),
+            ["normalize"] = encoder.Normalizes,
+        };
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(description.ToJsonString()));
+        var tokenizer = transformer.Tokenizer;
+        for (int id = 0; id < tokenizer.VocabSize; id++)
+            hash.AppendData(Encoding.UTF8.GetBytes(tokenizer.IdToToken(id) + "\n"));
+        foreach (var (name, shape, data) in transformer.Weights.EnumerateNamed(config))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{name}[{string.Join(",", shape)}]"));
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("fingerprints are defined over little-endian float32 bytes");
+            hash.AppendData(MemoryMarshal.AsBytes(data.AsSpan()));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

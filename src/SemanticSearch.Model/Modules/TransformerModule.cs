@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SemanticSearch.Checkpoints;
+using SemanticSearch.Model.Configuration;
+using SemanticSearch.Model.Forward;
+using SemanticSearch.Model.Weights;
+using SemanticSearch.Tokenization;
+
+namespace SemanticSearch.Model.Modules;
+
+/// <summary>
+/// sentence-transformers' Transformer module: tokenizer + BERT encoder, producing one vector per token.
+/// Its folder holds config.json, the weights, the tokenizer files and sentence_bert_config.json.
+/// </summary>
+public sealed class TransformerModule
+{
+    public const string SafeTensorsFileName = "model.safetensors";
+
+    public BertConfig Config { get; }
+    public BertWeights Weights { get; }
+    public WordPieceTokenizer Tokenizer { get; }
+    public int MaxSeqLength { get; }
+    /// <summary>sentence_bert_config.json do_lower_case: lower-case texts before the tokenizer sees them.</summary>
+    public bool DoLowerCase { get; }
+
+    internal BertEncoder Encoder { get; }
+
+    public TransformerModule(BertConfig config, BertWeights weights, WordPieceTokenizer tokenizer, int maxSeqLength, bool doLowerCase)
+    {
+        config.Validate();
+        if (maxSeqLength < 2 || maxSeqLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"max sequence length {maxSeqLength} must be between 2 and max_position_embeddings {config.MaxPositionEmbeddings}", nameof(maxSeqLength));
+        if (tokenizer.VocabSize > config.VocabSize)
+            throw new ArgumentException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {config.VocabSize}", nameof(tokenizer));
+        Config = config;
+        Weights = weights;
+        Tokenizer = tokenizer;
+        MaxSeqLength = maxSeqLength;
+        DoLowerCase = doLowerCase;
+        Encoder = new BertEncoder(config, weights);
+    }
+
+    /// <summary>Loads a Transformer folder (for plain Hugging Face BERT folders, the model folder itself).</summary>
+    public static TransformerModule Load(string folder)
+    {
+        string configPath = Path.Combine(folder, BertConfig.FileName);
+        var config = BertConfig.Load(configPath);
+        string sbertPath = Path.Combine(folder, SentenceBertConfig.FileName);
+        var sbert = SentenceBertConfig.LoadOrDefault(sbertPath);
+        var tokenizer = WordPieceTokenizer.Load(folder);
+        if (tokenizer.VocabSize > config.VocabSize)
+            throw new ModelConfigException(configPath, "vocab_size", $"{config.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize} tokens in {folder}");
+
+        int maxSeqLength;
+        if (sbert.MaxSeqLength is int explicitLength)
+        {
+            if (explicitLength > config.MaxPositionEmbeddings)
+                throw new ModelConfigException(sbertPath, "max_seq_length", $"{explicitLength} exceeds max_position_embeddings {config.MaxPositionEmbeddings} of {configPath}");
+            maxSeqLength = explicitLength;
+        }
+        else
+        {
+            // sentence-transformers' default: the tokenizer's model_max_length capped by the position table.
+            maxSeqLength = Math.Min(tokenizer.Options.ModelMaxLength ?? int.MaxValue, config.MaxPositionEmbeddings);
+        }
+
+        string checkpointPath = CheckpointFolder.FindWeightsFile(folder)
+            ?? throw new CheckpointFormatException(Path.Combine(folder, SafeTensorsFileName), null, $"no weights found in {folder} (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin)");
+        var tensors = CheckpointFolder.Read(folder);
+        var weights = BertWeightBinder.Bind(tensors, config, checkpointPath);
+        return new TransformerModule(config, weights, tokenizer, maxSeqLength, sbert.DoLowerCase);
+    }
+
+    /// <summary>Token ids of one text: [CLS] pieces [SEP], at most <see cref="MaxSeqLength"/> long.</summary>
+    public int[] Tokenize(string text) => Tokenizer.Encode(DoLowerCase ? text.ToLowerInvariant() : text, MaxSeqLength).Ids;
+
+    /// <summary>Writes config.json, sentence_bert_config.json, F32 model.safetensors and the tokenizer into <paramref name="folder"/>.</summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        WriteJson(Path.Combine(folder, BertConfig.FileName), Config.ToJson());
+        WriteJson(Path.Combine(folder, SentenceBertConfig.FileName), new SentenceBertConfig(MaxSeqLength, DoLowerCase).ToJson());
+        var tensors = Weights.EnumerateNamed(Config).Select(t => new NamedTensor(t.Name, t.Shape, t.Data));
+        SafeTensorsFile.Write(Path.Combine(folder, SafeTensorsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        Tokenizer.Save(folder);
+    }
+
+    internal static void WriteJson(string path, JsonNode node)
+    {
+        File.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+}

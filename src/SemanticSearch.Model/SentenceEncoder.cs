@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using SemanticSearch.Model.Configuration;
+using SemanticSearch.Model.Forward;
+using SemanticSearch.Model.Modules;
+using SemanticSearch.Tensors;
+using SemanticSearch.Tokenization;
+
+namespace SemanticSearch.Model;
+
+/// <summary>
+/// A sentence-transformers model (Transformer → Pooling → optional Normalize) that turns texts into
+/// fixed-size vectors. Sequences are packed without padding, so a text's embedding is bit-identical
+/// whichever batch, order or thread count it is encoded with. Safe to call from several threads.
+/// </summary>
+public sealed class SentenceEncoder
+{
+    /// <summary>Most tokens packed into one forward pass; bounds activation memory for long texts.</summary>
+    public const int TokenBudget = 8192;
+
+    private const string PoolingFolder = "1_Pooling";
+    private const string NormalizeFolder = "2_Normalize";
+
+    private readonly TransformerModule _transformer;
+    private readonly PoolingModule _pooling;
+    private readonly NormalizeModule? _normalize;
+    private readonly ConcurrentBag<EncoderWorkspace> _workspaces = new();
+    private readonly Lazy<string> _fingerprint;
+
+    internal SentenceEncoder(TransformerModule transformer, PoolingModule pooling, NormalizeModule? normalize)
+    {
+        if (pooling.Config.WordEmbeddingDimension != transformer.Config.HiddenSize)
+            throw new ArgumentException($"pooling word_embedding_dimension {pooling.Config.WordEmbeddingDimension} differs from hidden_size {transformer.Config.HiddenSize}");
+        _transformer = transformer;
+        _pooling = pooling;
+        _normalize = normalize;
+        _fingerprint = new Lazy<string>(() => ModelFingerprint.Compute(this), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public WordPieceTokenizer Tokenizer => _transformer.Tokenizer;
+    public int Dimension => _pooling.OutputDimension;
+    public int MaxSeqLength => _transformer.MaxSeqLength;
+    public bool Normalizes => _normalize is not null;
+
+    /// <summary>The encoder's modules, for inspection, saving and training.</summary>
+    public TransformerModule Transformer => _transformer;
+    public PoolingModule Pooling => _pooling;
+
+    /// <summary>
+    /// sha256 (hex) over everything that determines outputs: weights, vocabulary, architecture, pooling,
+    /// normalization, max_seq_length and lower-casing. Equal after <see cref="Save"/> and reload.
+    /// </summary>
+    public string Fingerprint => _fingerprint.Value;
+
+    /// <summary>
+    /// Loads a sentence-transformers folder (modules.json), or a plain Hugging Face BERT folder, which
+    /// sentence-transformers runs as Transformer + mean pooling without normalization.
+    /// </summary>
+    public static SentenceEncoder Load(string modelDirectory)
+    {
+        if (!Directory.Exists(modelDirectory))
+            throw new DirectoryNotFoundException($"model folder not found: {modelDirectory}");
+        string manifestPath = Path.Combine(modelDirectory, ModuleManifest.FileName);
+        if (!File.Exists(manifestPath))
+        {
+            if (!File.Exists(Path.Combine(modelDirectory, BertConfig.FileName)))
+                throw new ModelConfigException(manifestPath, null, $"not a model folder: {modelDirectory} has neither {ModuleManifest.FileName} nor {BertConfig.FileName}");
+            var plain = TransformerModule.Load(modelDirectory);
+            return new SentenceEncoder(plain, new PoolingModule(PoolingConfig.Create(plain.Config.HiddenSize, new[] { PoolingMode.Mean })), null);
+        }
+
+        var manifest = ModuleManifest.Load(manifestPath);
+        var transformer = TransformerModule.Load(Path.Combine(modelDirectory, manifest.Entries[0].Path));
+        string poolingConfigPath = Path.Combine(modelDirectory, manifest.Entries[1].Path, PoolingConfig.FileName);
+        var pooling = PoolingModule.Load(Path.GetDirectoryName(poolingConfigPath)!);
+        if (pooling.Config.WordEmbeddingDimension != transformer.Config.HiddenSize)
+            throw new ModelConfigException(poolingConfigPath, "word_embedding_dimension",
+                $"{pooling.Config.WordEmbeddingDimension} differs from hidden_size {transformer.Config.HiddenSize} in config.json");
+        var normalize = manifest.Entries.Count > 2 ? new NormalizeModule() : null;
+        return new SentenceEncoder(transformer, pooling, normalize);
+    }
+
+    /// <summary>Writes the sentence-transformers layout with F32 weights; loading it back gives bit-identical outputs.</summary>
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _transformer.Save(directory);
+        _pooling.Save(Path.Combine(directory, PoolingFolder));
+        var entries = new List<ModuleEntry>
+        {
+            new(0, "0", "", ModuleKind.Transformer),
+            new(1, "1", PoolingFolder, ModuleKind.Pooling),
+        };
+        if (_normalize is not null)
+        {
+            _normalize.Save(Path.Combine(directory, NormalizeFolder));
+            entries.Add(new ModuleEntry(2, "2", NormalizeFolder, ModuleKind.Normalize));
+        }
+        // modules.json last: a folder with it is a complete model.
+        TransformerModule.WriteJson(Path.Combine(directory, ModuleManifest.FileName), new ModuleManifest(entries).ToJson());
+    }
+
+    /// <summary>Token ids for each text, tokenized in parallel: [CLS] pieces [SEP], truncated to <see cref="MaxSeqLength"/>.</summary>
+    public int[][] Tokenize(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var ids = new int[texts.Count][];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ComputeThreads.Count) };
+        // Small inputs: thread start-up costs more than tokenizing.
+        if (texts.Count < 64 || options.MaxDegreeOfParallelism == 1)
+        {
+            for (int i = 0; i < ids.Length; i++) ids[i] = _transformer.Tokenize(texts[i] ?? throw new ArgumentNullException($"texts[{i}]"));
+        }
+        else
+        {
+            Parallel.For(0, ids.Length, options, i => ids[i] = _transformer.Tokenize(texts[i] ?? throw new ArgumentNullException($"texts[{i}]")));
+        }
+        return ids;
+    }
+
+    public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => EncodeIds(Tokenize(texts), batchSize);
+
+    /// <summary>Embeds token id sequences that already include [CLS]/[SEP]; output[i] belongs to idSequences[i].</summary>
+    public float[][] EncodeIds(IReadOnlyList<int[]> idSequences, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(idSequences);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1, got {batchSize}");
+        int vocab = _transformer.Config.VocabSize;
+        for (int i = 0; i < idSequences.Count; i++)
+        {
+            var ids = idSequences[i] ?? throw new ArgumentNullException($"idSequences[{i}]");
+            if (ids.Length < 1 || ids.Length > MaxSeqLength)
+                throw new ArgumentException($"idSequences[{i}] has {ids.Length} tokens; must be between 1 and max_seq_length {MaxSeqLength}");
+            foreach (int id in ids)
+                if ((uint)id >= (uint)vocab) throw new ArgumentException($"idSequences[{i}] contains token id {id}, outside the vocabulary [0, {vocab})");
+        }
+
+        var results = new float[idSequences.Count][];
+        if (!_workspaces.TryTake(out var ws)) ws = new EncoderWorkspace();
+        try
+        {
+            int start = 0;
+            while (start < idSequences.Count)
+            {
+                // Close the batch at batchSize sequences or TokenBudget tokens, whichever comes first.
+                int end = start, tokens = 0;
+                while (end < idSequences.Count && end - start < batchSize && (end == start || tokens + idSequences[end].Length <= TokenBudget))
+                    tokens += idSequences[end++].Length;
+                RunBatch(ws, idSequences, start, end, tokens, results);
+                start = end;
+            }
+        }
+        finally
+        {
+            _workspaces.Add(ws);
+        }
+        return results;
+    }
+
+    private void RunBatch(EncoderWorkspace ws, IReadOnlyList<int[]> idSequences, int start, int end, int tokens, float[][] results)
+    {
+        int sequences = end - start;
+        var packed = EncoderWorkspace.Ensure(ref ws.PackedIds, tokens);
+        var offsets = EncoderWorkspace.Ensure(ref ws.SeqOffsets, sequences + 1);
+        offsets[0] = 0;
+        for (int s = 0, t = 0; s < sequences; s++)
+        {
+            var ids = idSequences[start + s];
+            ids.CopyTo(packed.Slice(t));
+            t += ids.Length;
+            offsets[s + 1] = t;
+        }
+
+        var hidden = _transformer.Encoder.Forward(ws, packed, offsets);
+        ReadOnlySpan<float> sentences = _pooling.Forward(ws, hidden, offsets, _transformer.Config.HiddenSize);
+        int dim = Dimension;
+        if (_normalize is not null) sentences = _normalize.Forward(ws, sentences, sequences, dim);
+        for (int s = 0; s < sequences; s++) results[start + s] = sentences.Slice(s * dim, dim).ToArray();
+    }
+}
