@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SemanticSearch.Index.Embedding;
+using SemanticSearch.Index.Storage;
+
+namespace SemanticSearch.Index;
+
+/// <summary>What one <see cref="IndexWriter.Upsert"/> call did.</summary>
+public readonly record struct UpsertResult(int Added, int Updated, int Unchanged, int WindowsEmbedded);
+
+/// <summary>
+/// The only way to change an index. One writer per index at a time (see <see cref="WriterLock"/>).
+/// Every public write method is one SQLite transaction: when it returns, the change is durable
+/// (WAL, synchronous=FULL); if it throws, nothing of that call is applied.
+/// </summary>
+public sealed class IndexWriter : IDisposable
+{
+    private readonly WriterLock _lock;
+    private readonly SqliteConnection _conn;
+    private readonly ITextEncoder? _encoder;
+    private readonly int _encodeBatchSize;
+
+    public string Directory { get; }
+    /// <summary>The model this index is bound to, or null for a keyword-only index.</summary>
+    public ModelBinding? Model { get; }
+
+    private IndexWriter(string directory, WriterLock writerLock, SqliteConnection conn, ITextEncoder? encoder, ModelBinding? model, int encodeBatchSize)
+    {
+        Directory = directory; _lock = writerLock; _conn = conn; _encoder = encoder; Model = model; _encodeBatchSize = encodeBatchSize;
+    }
+
+    /// <summary>
+    /// Opens or creates the index in <paramref name="directory"/>. With an encoder, an empty index is
+    /// bound to it and an existing one must already be bound to the same model; without one, the
+    /// index stays keyword-only.
+    /// </summary>
+    public static IndexWriter Open(string directory, ITextEncoder? encoder = null, string? modelPath = null, int encodeBatchSize = 32)
+    {
+        var writerLock = WriterLock.Acquire(directory);
+        SqliteConnection? conn = null;
+        try
+        {
+            conn = IndexDatabase.OpenForWrite(directory);
+            var model = ModelBinding.Read(conn);
+            if (encoder is not null)
+            {
+                if (model is not null) model.EnsureMatches(encoder.Identity, directory);
+                else
+                {
+                    long docs = CountDocuments(conn);
+                    if (docs > 0)
+                        throw new ModelMismatchException($"index '{directory}' already holds {docs} documents without vectors (keyword-only); a model can only be bound to an empty index");
+                    model = new ModelBinding(encoder.Identity, modelPath is null ? null : Path.GetFullPath(modelPath));
+                    using var tx = conn.BeginTransaction();
+                    model.Write(conn, tx);
+                    tx.Commit();
+                }
+            }
+            return new IndexWriter(directory, writerLock, conn, encoder, model, encodeBatchSize);
+        }
+        catch
+        {
+            conn?.Dispose();
+            writerLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds or replaces documents by id in one transaction. Within the batch the last document with a
+    /// given id wins. Unchanged documents are skipped; documents whose title and text are unchanged
+    /// keep their vectors.
+    /// </summary>
+    public UpsertResult Upsert(IReadOnlyList<SourceDocument> batch)
+    {
+        if (Model is not null && _encoder is null)
+            throw new InvalidOperationException($"index '{Directory}' is bound to a model ({Model.Identity.Fingerprint}); open the writer with that model to add documents");
+        var latest = new Dictionary<string, SourceDocument>(StringComparer.Ordinal);
+        foreach (var d in batch)
+        {
+            ValidateDocument(d);
+            latest[d.Id] = d;
+        }
+
+        var plans = new List<DocumentPlan>(latest.Count);
+        int unchanged = 0;
+        using (var find = _conn.CreateCommand())
+        {
+            find.CommandText = "SELECT doc, content_hash, record_hash FROM documents WHERE id = $id";
+            var p = find.Parameters.Add("$id", SqliteType.Text);
+            foreach (var d in latest.Values)
+            {
+                p.Value = d.Id;
+                byte[] content = DocumentHashes.Content(d), record = DocumentHashes.Record(d);
+                using var r = find.ExecuteReader();
+                if (!r.Read()) { plans.Add(new DocumentPlan(d, null, content, record, Embed: _encoder is not null)); continue; }
+                long doc = r.GetInt64(0);
+                if (((byte[])r[2]).AsSpan().SequenceEqual(record)) { unchanged++; continue; }
+                bool contentChanged = !((byte[])r[1]).AsSpan().SequenceEqual(content);
+                plans.Add(new DocumentPlan(d, doc, content, record, Embed: _encoder is not null && contentChanged));
+            }
+        }
+
+        // Embedding happens before the transaction opens: it is the slow part, and readers should
+        // never wait on it.
+        var windows = EmbedWindows(plans);
+        int added = 0, updated = 0, embedded = 0;
+        using var tx = _conn.BeginTransaction();
+        using var writeCommands = new DocumentWriteCommands(_conn, tx);
+        for (int i = 0; i < plans.Count; i++)
+        {
+            var plan = plans[i];
+            long doc;
+            if (plan.ExistingDoc is long existing) { writeCommands.Update(existing, plan); doc = existing; updated++; }
+            else { doc = writeCommands.Insert(plan); added++; }
+            writeCommands.ReplaceTags(doc, plan.Document.Tags);
+            if (windows[i] is { } ws) { writeCommands.ReplaceVectors(doc, ws); embedded += ws.Count; }
+        }
+        if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
+        tx.Commit();
+        return new UpsertResult(added, updated, unchanged, embedded);
+    }
+
+    /// <summary>Deletes documents by id; returns how many existed. Unknown ids are not an error.</summary>
+    public int Delete(IEnumerable<string> ids)
+    {
+        using var tx = _conn.BeginTransaction();
+        using var cmd = _conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM documents WHERE id = $id";
+        var p = cmd.Parameters.Add("$id", SqliteType.Text);
+        int deleted = 0;
+        foreach (var id in ids) { p.Value = id; deleted += cmd.ExecuteNonQuery(); }
+        if (deleted > 0) MetaTable.BumpGeneration(_conn, tx);
+        tx.Commit();
+        return deleted;
+    }
+
+    /// <summary>Deletes every document carrying <paramref name="tag"/>; returns how many.</summary>
+    public int DeleteByTag(string tag)
+    {
+        using var tx = _conn.BeginTransaction();
+        using var cmd = _conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM documents WHERE doc IN (SELECT doc FROM doc_tags WHERE tag = $tag)";
+        cmd.Parameters.AddWithValue("$tag", tag);
+        int deleted = cmd.ExecuteNonQuery();
+        if (deleted > 0) MetaTable.BumpGeneration(_conn, tx);
+        tx.Commit();
+        return deleted;
+    }
+
+    public long CountDocuments() => CountDocuments(_conn);
+
+    private static long CountDocuments(SqliteConnection conn)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM documents";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static void ValidateDocument(SourceDocument d)
+    {
+        if (string.IsNullOrWhiteSpace(d.Id)) throw new ArgumentException("document id must not be empty");
+        if (d.Title is null || d.Text is null) throw new ArgumentException($"document '{d.Id}': title and text must not be null");
+        foreach (var t in d.Tags)
+            if (string.IsNullOrWhiteSpace(t)) throw new ArgumentException($"document '{d.Id}': tags must not be empty");
+        if (d.MetadataJson is not null)
+        {
+            try { using var _ = JsonDocument.Parse(d.MetadataJson); }
+            catch (JsonException e) { throw new ArgumentException($"document '{d.Id}': metadata is not valid JSON: {e.Message}"); }
+        }
+    }
+
+    /// <summary>Per plan, the embedded windows (null when the document keeps its vectors or the index is keyword-only).</summary>
+    private List<IReadOnlyList<EmbeddedWindow>?> EmbedWindows(List<DocumentPlan> plans)
+    {
+        var result = new List<IReadOnlyList<EmbeddedWindow>?>(plans.Count);
+        if (_encoder is null) { foreach (var _ in plans) result.Add(null); return result; }
+        var sequences = new List<int[]>();
+        var owners = new List<(int plan, int start)>();
+        foreach (var (plan, i) in plans.Select((p, i) => (p, i)))
+        {
+            if (!plan.Embed) continue;
+            var pieces = _encoder.TokenIds(plan.Document.EmbeddingText);
+            foreach (var w in TokenWindowSplitter.Split(pieces, _encoder.Identity.MaxSeqLength, _encoder.ClsId, _encoder.SepId))
+            {
+                sequences.Add(w.Sequence);
+                owners.Add((i, w.Start));
+            }
+        }
+        var vectors = sequences.Count == 0 ? Array.Empty<float[]>() : _encoder.EncodeIds(sequences, _encodeBatchSize);
+        if (vectors.Length != sequences.Count) throw new InvalidOperationException($"encoder returned {vectors.Length} vectors for {sequences.Count} sequences");
+        var perPlan = new List<EmbeddedWindow>?[plans.Count];
+        for (int j = 0; j < vectors.Length; j++)
+        {
+            if (vectors[j].Length != _encoder.Identity.Dimension)
+                throw new InvalidOperationException($"encoder returned a vector of dimension {vectors[j].Length}, expected {_encoder.Identity.Dimension}");
+            (perPlan[owners[j].plan] ??= new List<EmbeddedWindow>()).Add(new EmbeddedWindow(owners[j].start, vectors[j]));
+        }
+        result.AddRange(perPlan);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _conn.Dispose();
+        _lock.Dispose();
+    }
+}
+
+internal sealed record DocumentPlan(SourceDocument Document, long? ExistingDoc, byte[] ContentHash, byte[] RecordHash, bool Embed);
+
+internal readonly record struct EmbeddedWindow(int TokenStart, float[] Vector);

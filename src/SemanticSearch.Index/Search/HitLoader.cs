@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace SemanticSearch.Index.Search;
+
+/// <summary>Turns ranked doc ids of one page into displayable hits: id, title, tags and a snippet.</summary>
+internal sealed class HitLoader(SqliteConnection conn, KeywordSearcher keyword)
+{
+    private const int PlainSnippetChars = 160;
+
+    public List<SearchHit> Load(IReadOnlyList<FusedDoc> page, int firstRank, string? match, SearchRequest? request)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT id, title, text, tags FROM documents WHERE doc = $doc";
+        var p = cmd.Parameters.Add("$doc", SqliteType.Integer);
+        var hits = new List<SearchHit>(page.Count);
+        for (int i = 0; i < page.Count; i++)
+        {
+            var f = page[i];
+            p.Value = f.Doc;
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) continue; // cannot happen inside one snapshot; be defensive about a racing delete
+            string text = r.GetString(2);
+            string? snippet = match is null || request is null ? null : keyword.Snippet(match, f.Doc, request.HighlightStart, request.HighlightEnd);
+            var tags = JsonSerializer.Deserialize<string[]>(r.GetString(3)) ?? Array.Empty<string>();
+            hits.Add(new SearchHit(firstRank + i, r.GetString(0), r.GetString(1), snippet ?? PlainSnippet(text), f.Score, f.KeywordScore, f.VectorScore, tags));
+        }
+        return hits;
+    }
+
+    private static string PlainSnippet(string text)
+    {
+        string oneLine = text.ReplaceLineEndings(" ");
+        return oneLine.Length <= PlainSnippetChars ? oneLine : oneLine[..PlainSnippetChars] + "…";
+    }
+}

@@ -1,0 +1,23 @@
+namespace SemanticSearch.Index.Search;
+
+/// <summary>
+/// Runs the keyword and vector legs (each filtered, each to <see cref="SearchRequest.CandidateDepth"/>
+/// or deeper when paging needs it) and fuses them with the request's method.
+/// </summary>
+internal sealed class HybridSearcher(KeywordSearcher keyword, Func<int, TagFilter, List<ScoredDoc>> vectorLeg)
+{
+    public static IScoreFusion FusionFor(SearchRequest r) => r.Fusion switch
+    {
+        FusionMethod.ReciprocalRank => new ReciprocalRankFusion(r.RrfK, r.KeywordWeight, r.VectorWeight),
+        FusionMethod.Linear => new LinearScoreFusion(r.Alpha),
+        _ => throw new ArgumentException($"unknown fusion {r.Fusion}"),
+    };
+
+    public IReadOnlyList<FusedDoc> Search(SearchRequest request, string? match, TagFilter filter)
+    {
+        int depth = Math.Max(request.CandidateDepth, request.Offset + request.Top);
+        var keywordHits = match is null ? new List<ScoredDoc>() : keyword.Search(match, depth, filter);
+        var vectorHits = vectorLeg(depth, filter);
+        return FusionFor(request).Fuse(keywordHits, vectorHits);
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Data.Sqlite;
+
+namespace SemanticSearch.Index.Search;
+
+/// <summary>
+/// BM25 over the FTS5 table. Title matches count twice as much as text matches. FTS5's bm25() is
+/// lower-is-better, so scores are negated here to make every leg higher-is-better.
+/// </summary>
+internal sealed class KeywordSearcher(SqliteConnection conn)
+{
+    public const string Bm25 = "bm25(fts, 2.0, 1.0)";
+
+    /// <summary>The FTS5 MATCH expression for a request, or null when the text has no searchable term.</summary>
+    public static string? MatchExpression(SearchRequest request) =>
+        request.AdvancedSyntax ? request.Query : Fts5QueryBuilder.FromUserText(request.Query);
+
+    public List<ScoredDoc> Search(string match, int limit, TagFilter filter)
+    {
+        using var cmd = conn.CreateCommand();
+        string tagClause = filter.IsEmpty ? "" : $" AND rowid IN ({filter.SqlSubquery(cmd)})";
+        cmd.CommandText = $"SELECT rowid, {Bm25} FROM fts WHERE fts MATCH $q{tagClause} ORDER BY {Bm25}, rowid LIMIT $limit";
+        cmd.Parameters.AddWithValue("$q", match);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var hits = new List<ScoredDoc>();
+        try
+        {
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) hits.Add(new ScoredDoc(r.GetInt64(0), -r.GetDouble(1)));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1)
+        {
+            // Only reachable with AdvancedSyntax: the user's own FTS5 expression is malformed.
+            throw new ArgumentException($"invalid FTS5 query '{match}': {e.Message}", e);
+        }
+        return hits;
+    }
+
+    /// <summary>Best matching fragment of <paramref name="doc"/> with terms highlighted, or null if it does not match.</summary>
+    public string? Snippet(string match, long doc, string start, string end)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT snippet(fts, -1, $a, $b, '…', 24) FROM fts WHERE fts MATCH $q AND rowid = $doc";
+        cmd.Parameters.AddWithValue("$q", match);
+        cmd.Parameters.AddWithValue("$doc", doc);
+        cmd.Parameters.AddWithValue("$a", start);
+        cmd.Parameters.AddWithValue("$b", end);
+        return cmd.ExecuteScalar() as string;
+    }
+}

@@ -1,0 +1,17 @@
+namespace SemanticSearch.Index.Search;
+
+/// <summary>A document's internal row id and its score in one ranking (higher is better).</summary>
+public readonly record struct ScoredDoc(long Doc, double Score);
+
+/// <summary>A document after fusion, with what each leg said about it (null: the leg did not return it).</summary>
+public sealed record FusedDoc(long Doc, double Score, double? KeywordScore, double? VectorScore, int? KeywordRank, int? VectorRank);
+
+/// <summary>
+/// One result. KeywordScore is BM25 with the sign flipped (FTS5 reports lower-is-better);
+/// VectorScore is the cosine of the document's best window; Score is what the hit was ranked by.
+/// </summary>
+public sealed record SearchHit(
+    int Rank, string Id, string Title, string Snippet, double Score,
+    double? KeywordScore, double? VectorScore, IReadOnlyList<string> Tags);
+
+public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, SearchMode Mode);
