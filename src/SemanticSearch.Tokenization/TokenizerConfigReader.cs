@@ -33,6 +33,7 @@ internal static class TokenizerConfigReader
             options = options with { ModelMaxLength = ReadModelMaxLength(file, maxLength) };
         if (options.MaxInputCharsPerWord < 1)
             throw file.Error(MaxCharsKey, $"must be positive, got {options.MaxInputCharsPerWord}.");
+        RejectUnsupportedBehaviour(file);
         return ApplySpecialTokens(file, options);
     }
 
@@ -53,6 +54,19 @@ internal static class TokenizerConfigReader
             PadToken = file.GetTokenString(root, "pad_token", "pad_token") ?? options.PadToken,
             MaskToken = file.GetTokenString(root, "mask_token", "mask_token") ?? options.MaskToken,
         };
+    }
+
+    /// <summary>
+    /// Settings that would make Hugging Face tokenize differently from this tokenizer are refused rather than ignored,
+    /// so a model never silently gets ids it was not trained on.
+    /// </summary>
+    private static void RejectUnsupportedBehaviour(JsonSettingsFile file)
+    {
+        if (file.GetBool(file.Root, "do_basic_tokenize", "do_basic_tokenize") == false)
+            throw file.Error("do_basic_tokenize", "false is not supported: this tokenizer always runs BERT's basic tokenization.");
+        if (JsonSettingsFile.Find(file.Root, "never_split") is { } neverSplit
+            && (neverSplit.ValueKind != JsonValueKind.Array || neverSplit.GetArrayLength() > 0))
+            throw file.Error("never_split", $"only null or [] is supported, found {neverSplit.GetRawText()}.");
     }
 
     /// <summary>

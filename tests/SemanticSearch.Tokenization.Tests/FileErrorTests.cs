@@ -102,6 +102,8 @@ public class FileErrorTests
     [InlineData("""{"cls_token": 5}""", "field 'cls_token'")]
     [InlineData("""{"sep_token": {"lstrip": true}}""", "field 'sep_token.content'")]
     [InlineData("""["not", "an", "object"]""", null)]
+    [InlineData("""{"do_basic_tokenize": false}""", "field 'do_basic_tokenize'")]
+    [InlineData("""{"never_split": ["[CUSTOM]"]}""", "field 'never_split'")]
     public void MalformedConfigNamesTheField(string config, string? location)
     {
         using var dir = new TempDirectory();
