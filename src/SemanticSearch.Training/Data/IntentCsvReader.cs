@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace SemanticSearch.Training.Data;
 
 /// <summary>An utterance labelled with its intent (e.g. a BANKING77 row).</summary>
@@ -5,7 +7,9 @@ public sealed record IntentUtterance(string Text, string Intent);
 
 /// <summary>
 /// Reads intent-labelled utterances from a CSV with a header naming a text and an intent column
-/// (BANKING77: "text,category"). Fields may be double-quoted with "" escapes (RFC 4180), within one line.
+/// (BANKING77: "text,category"). RFC 4180 quoting: quoted fields may hold commas, "" escapes and line breaks
+/// (BANKING77 train.csv has such a record at line 1292). Surrounding whitespace of each value is trimmed.
+/// Errors give the line on which the offending record starts.
 /// </summary>
 public static class IntentCsvReader
 {
@@ -18,49 +22,79 @@ public static class IntentCsvReader
 
     public static IReadOnlyList<IntentUtterance> Read(TextReader reader, string file, string textColumn = "text", string intentColumn = "category")
     {
-        string? header = reader.ReadLine() ?? throw new TrainingDataException(file, 1, "empty file, expected a header line");
-        var names = SplitLine(header, file, 1);
+        var records = Records(reader.ReadToEnd(), file);
+        if (records.Count == 0) throw new TrainingDataException(file, 1, "empty file, expected a header line");
+        var names = records[0].Fields.Select(f => f.Trim()).ToList();
         int textIndex = names.IndexOf(textColumn), intentIndex = names.IndexOf(intentColumn);
         if (textIndex < 0 || intentIndex < 0)
-            throw new TrainingDataException(file, 1,
+            throw new TrainingDataException(file, records[0].Line,
                 $"header must name columns \"{textColumn}\" and \"{intentColumn}\", found {string.Join(",", names)}");
         var rows = new List<IntentUtterance>();
-        int line = 1;
-        for (string? text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        foreach (var (line, fields) in records.Skip(1))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            var fields = SplitLine(text, file, line);
+            if (fields.Count == 1 && string.IsNullOrWhiteSpace(fields[0])) continue; // blank line
             if (fields.Count != names.Count)
                 throw new TrainingDataException(file, line, $"{fields.Count} fields, header has {names.Count}");
-            if (string.IsNullOrWhiteSpace(fields[textIndex])) throw new TrainingDataException(file, line, $"column \"{textColumn}\" is empty");
-            if (string.IsNullOrWhiteSpace(fields[intentIndex])) throw new TrainingDataException(file, line, $"column \"{intentColumn}\" is empty");
-            rows.Add(new IntentUtterance(fields[textIndex], fields[intentIndex]));
+            string text = fields[textIndex].Trim(), intent = fields[intentIndex].Trim();
+            if (text.Length == 0) throw new TrainingDataException(file, line, $"column \"{textColumn}\" is empty");
+            if (intent.Length == 0) throw new TrainingDataException(file, line, $"column \"{intentColumn}\" is empty");
+            rows.Add(new IntentUtterance(text, intent));
         }
         if (rows.Count == 0) throw new TrainingDataException(file, null, "no rows after the header");
         return rows;
     }
 
-    private static List<string> SplitLine(string line, string file, int lineNumber)
+    /// <summary>Splits the whole text into records of fields, each with the 1-based line it starts on.</summary>
+    private static List<(int Line, List<string> Fields)> Records(string text, string file)
     {
+        var records = new List<(int, List<string>)>();
         var fields = new List<string>();
-        var current = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
+        var current = new StringBuilder();
+        int line = 1, recordLine = 1, quoteLine = 0;
+        bool quoted = false, fieldWasQuoted = false;
+        for (int i = 0; i < text.Length; i++)
         {
-            char ch = line[i];
+            char ch = text[i];
+            if (ch == '\n') line++;
             if (quoted)
             {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"') { current.Append('"'); i++; }
                 else if (ch == '"') quoted = false;
                 else current.Append(ch);
+                continue;
             }
-            else if (ch == '"' && current.Length == 0) quoted = true;
-            else if (ch == ',') { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(ch);
+            switch (ch)
+            {
+                case '"' when current.Length == 0 && !fieldWasQuoted:
+                    quoted = fieldWasQuoted = true;
+                    quoteLine = line;
+                    break;
+                case ',':
+                    fields.Add(current.ToString());
+                    current.Clear();
+                    fieldWasQuoted = false;
+                    break;
+                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
+                    break; // CRLF: the '\n' ends the record
+                case '\n':
+                    fields.Add(current.ToString());
+                    records.Add((recordLine, fields));
+                    fields = [];
+                    current.Clear();
+                    fieldWasQuoted = false;
+                    recordLine = line;
+                    break;
+                default:
+                    current.Append(ch);
+                    break;
+            }
         }
-        if (quoted) throw new TrainingDataException(file, lineNumber, "unterminated quoted field");
-        fields.Add(current.ToString());
-        return fields;
+        if (quoted) throw new TrainingDataException(file, quoteLine, "unterminated quoted field");
+        if (current.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(current.ToString());
+            records.Add((recordLine, fields));
+        }
+        return records;
     }
 }
