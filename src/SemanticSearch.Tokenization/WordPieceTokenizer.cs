@@ -88,6 +88,7 @@ public sealed class WordPieceTokenizer
         pieces.Starts.AsSpan(0, pieces.Count).CopyTo(starts.AsSpan(1));
         pieces.Ends.AsSpan(0, pieces.Count).CopyTo(ends.AsSpan(1));
         ids[length - 1] = SepId;
+        TokenizationWorkspace.Current.ReleaseOversizedBuffers();
         return new TokenizedText(ids, starts, ends, truncated);
     }
 
@@ -99,6 +100,7 @@ public sealed class WordPieceTokenizer
         var result = new TokenSpan[pieces.Count];
         for (int i = 0; i < result.Length; i++)
             result[i] = new TokenSpan(pieces.Ids[i], pieces.Starts[i], pieces.Ends[i]);
+        TokenizationWorkspace.Current.ReleaseOversizedBuffers();
         return result;
     }
 

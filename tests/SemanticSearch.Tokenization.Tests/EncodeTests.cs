@@ -102,6 +102,21 @@ public class EncodeTests
     }
 
     [Fact]
+    public void MultiMegabyteDocumentTokenizesCompletelyAndLaterCallsStillWork()
+    {
+        const int repeats = 150_000;
+        var text = string.Concat(Enumerable.Repeat("unaffable Héllo ", repeats)); // 2.4M chars
+        var spans = Bert.Tokenize(text);
+        Assert.Equal(4 * repeats, spans.Count); // una ##ffa ##ble hello
+        Assert.Equal("Héllo", text[spans[^1].Start..spans[^1].End]);
+        Assert.Equal(text.Length - 6, spans[^1].Start);
+        var truncated = Bert.Encode(text, 512);
+        Assert.Equal(512, truncated.Length);
+        Assert.True(truncated.Truncated);
+        Assert.Equal(new[] { "una", "##ffa", "##ble" }, Bert.Pieces("unaffable"));
+    }
+
+    [Fact]
     public void ConcurrentCallersGetTheSameResults()
     {
         var texts = Enumerable.Range(0, 200).Select(i => $"Text number {i}: Ünïcödé and 東京 {new string('x', i % 7)}").ToArray();
