@@ -111,7 +111,12 @@ public static class PyTorchCheckpointFile
         string entryName = prefix + "data/" + storage.Key;
         ZipArchiveEntry entry = archive.GetEntry(entryName)
             ?? throw new CheckpointFormatException(path, tensorName, $"its storage entry '{entryName}' is missing from the archive");
-        long expected = checked(storage.ElementCount * storage.DType.ElementSize());
+        if (storage.ElementCount > Array.MaxLength)
+        {
+            throw new CheckpointFormatException(path, tensorName, $"storage '{storage.Key}' declares {storage.ElementCount} elements, too many to load");
+        }
+
+        long expected = storage.ElementCount * storage.DType.ElementSize();
         if (entry.Length != expected)
         {
             throw new CheckpointFormatException(path, tensorName,
@@ -162,7 +167,10 @@ public static class PyTorchCheckpointFile
     {
         try
         {
-            return new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            var archive = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            // The central directory is parsed lazily; touch it here so a corrupt one is reported as such.
+            _ = archive.Entries.Count;
+            return archive;
         }
         catch (InvalidDataException e)
         {

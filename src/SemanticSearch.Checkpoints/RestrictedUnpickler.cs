@@ -226,7 +226,7 @@ internal sealed class RestrictedUnpickler
         int end = Array.IndexOf(_data, (byte)'\n', _position);
         if (end < 0)
         {
-            throw Fail($"unterminated GLOBAL name at byte {_position}");
+            throw Fail($"unterminated GLOBAL name at byte {_position} (truncated data.pkl)");
         }
 
         string line = Encoding.ASCII.GetString(_data, _position, end - _position);

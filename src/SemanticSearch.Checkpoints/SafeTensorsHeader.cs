@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Win32.SafeHandles;
 
 namespace SemanticSearch.Checkpoints;
@@ -63,6 +64,13 @@ internal sealed class SafeTensorsHeader
 
     private static SafeTensorsHeader Parse(string path, byte[] headerBytes, long dataStart, long dataLength)
     {
+        // JsonDocument accepts invalid UTF-8 inside strings and only fails later, when a name is
+        // decoded; checking up front turns that into a clear error about the header.
+        if (!Utf8.IsValid(headerBytes))
+        {
+            throw new CheckpointFormatException(path, null, "header is not valid UTF-8 (corrupt file or not a safetensors file)");
+        }
+
         JsonDocument document;
         try
         {

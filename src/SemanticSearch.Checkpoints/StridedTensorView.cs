@@ -11,6 +11,20 @@ internal static class StridedTensorView
     /// <summary>Returns the tensor's bytes, or throws naming the tensor if the view reaches outside its storage.</summary>
     public static ReadOnlySpan<byte> Materialize(string path, string tensorName, TensorReference tensor, byte[] storage)
     {
+        try
+        {
+            return MaterializeChecked(path, tensorName, tensor, storage);
+        }
+        catch (OverflowException e)
+        {
+            // Only absurd sizes/strides overflow 64-bit index arithmetic; report them as a bad file.
+            throw new CheckpointFormatException(path, tensorName,
+                $"size [{string.Join(", ", tensor.Size)}] / stride [{string.Join(", ", tensor.Stride)}] overflow 64-bit indexing", e);
+        }
+    }
+
+    private static ReadOnlySpan<byte> MaterializeChecked(string path, string tensorName, TensorReference tensor, byte[] storage)
+    {
         int elementSize = tensor.Storage.DType.ElementSize();
         long[] size = tensor.Size;
         long[] stride = tensor.Stride;
