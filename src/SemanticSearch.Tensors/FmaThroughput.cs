@@ -33,8 +33,10 @@ public static class FmaThroughput
                 workers[t] = new Thread(() => { start.SignalAndWait(); Chain(iterations); }) { IsBackground = true };
                 workers[t].Start();
             }
-            start.SignalAndWait();
+            // Start the clock before releasing the workers: if this thread is descheduled on a busy
+            // machine the measurement can only get slower, never impossibly fast.
             sw.Restart();
+            start.SignalAndWait();
             foreach (var w in workers) w.Join();
             double elapsed = sw.Elapsed.TotalSeconds;
             double flops = (double)threads * iterations * Chains * Vector256<float>.Count * 2;

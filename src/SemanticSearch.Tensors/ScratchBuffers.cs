@@ -10,7 +10,7 @@ namespace SemanticSearch.Tensors;
 /// </summary>
 internal static unsafe class ScratchBuffers
 {
-    public const int GemmPackA = 0, GemmPackB = 1, GemmEdgeTile = 2, AttentionKeys = 3, AttentionValues = 4, AttentionScores = 5;
+    public const int GemmPackA = 0, GemmPackB = 1, GemmSharedB = 2, AttentionKeys = 3, AttentionValues = 4, AttentionScores = 5;
     private const int SlotCount = 6;
     private const int AlignFloats = 16; // 64 bytes
 

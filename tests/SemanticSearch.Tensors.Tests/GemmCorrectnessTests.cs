@@ -57,6 +57,25 @@ public class GemmCorrectnessTests
                     }
     }
 
+    [Theory]
+    [InlineData(150, 70, 600)]  // many rows: shared packed B and row blocks (2 threads), 3 K blocks
+    [InlineData(5, 3100, 40)]   // few rows, wide: column chunks (2 threads); n > NC column blocks (1 thread)
+    public void SerialAndMultiThreadedPathsReproduceTheFmaChainBitForBit(int m, int n, int k)
+    {
+        foreach (int threads in new[] { 1, 2 })
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+            {
+                var a = Reference.Random(m * k, 1);
+                var b = Reference.Random(k * n, 2);
+                var c = Reference.Random(m * n, 3);
+                int lda = ta ? m : k, ldb = tb ? k : n;
+                var expected = Reference.GemmFmaChain(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n);
+                Reference.WithThreads(threads, () => new ManagedGemm().Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n));
+                Reference.AssertBitsEqual(expected, c, $"{m}x{n}x{k} tA={ta} tB={tb} threads={threads}");
+            }
+    }
+
     [Fact]
     public void BetaZeroIgnoresNaNInC()
     {
