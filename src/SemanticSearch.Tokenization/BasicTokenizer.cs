@@ -31,7 +31,9 @@ internal sealed class BasicTokenizer
             char c = text[i];
             if (c < 0x80)
             {
-                AppendAscii(c, i, output);
+                // Lower-case letters and digits are most of real text: append them without further dispatch.
+                if (CharacterClasses.KindOfAscii(c) == CharacterClasses.AsciiKind.WordChar) output.AppendUnit(c, i);
+                else AppendAscii(c, i, output);
                 i++;
                 continue;
             }
@@ -70,21 +72,21 @@ internal sealed class BasicTokenizer
             case CharacterClasses.AsciiKind.Removed:
                 if (_cleanText) return;
                 if (CharacterClasses.IsWhitespace(c)) output.EndWord();
-                else output.Append(c, index, index + 1);
+                else output.AppendUnit(c, index);
                 return;
             case CharacterClasses.AsciiKind.Whitespace:
                 output.EndWord();
                 return;
             case CharacterClasses.AsciiKind.Punctuation:
                 output.EndWord();
-                output.Append(c, index, index + 1);
+                output.AppendUnit(c, index);
                 output.EndWord();
                 return;
             case CharacterClasses.AsciiKind.UpperLetter:
-                output.Append(_lowerCase ? c + ('a' - 'A') : c, index, index + 1);
+                output.AppendUnit(_lowerCase ? (char)(c + ('a' - 'A')) : c, index);
                 return;
             default:
-                output.Append(c, index, index + 1);
+                output.AppendUnit(c, index);
                 return;
         }
     }

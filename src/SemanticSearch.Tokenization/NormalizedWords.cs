@@ -25,6 +25,16 @@ internal sealed class NormalizedWords
         _currentWordStart = 0;
     }
 
+    /// <summary>Appends one BMP character that came from source[sourceIndex] (the common ASCII case).</summary>
+    public void AppendUnit(char c, int sourceIndex)
+    {
+        if (Length == Chars.Length) GrowChars();
+        Chars[Length] = c;
+        SourceStarts[Length] = sourceIndex;
+        SourceEnds[Length] = sourceIndex + 1;
+        Length++;
+    }
+
     /// <summary>Appends one normalized code point that came from source[sourceStart, sourceEnd).</summary>
     public void Append(int cp, int sourceStart, int sourceEnd)
     {
