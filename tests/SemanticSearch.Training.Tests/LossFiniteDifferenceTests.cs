@@ -34,4 +34,28 @@ public class LossFiniteDifferenceTests
                     $"{name}: column {col} element {k}: finite difference {numeric} vs analytic {analytic[col][k]}");
             }
     }
+
+    [Fact]
+    public void SoftmaxCrossEntropyGradientMatchesFiniteDifferences()
+    {
+        var c = ReferenceFixture.Json.GetProperty("softmax")[1]; // the class-weighted case
+        var logits = ReferenceFixture.Floats(c.GetProperty("logits"));
+        var labels = c.GetProperty("labels").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var weights = ReferenceFixture.Floats(c.GetProperty("class_weights"));
+        int classes = c.GetProperty("classes").GetInt32();
+        var grad = new float[logits.Length];
+        var scratch = new float[logits.Length];
+        Losses.SoftmaxCrossEntropyLoss.Compute(logits, labels, classes, weights, grad);
+        const float h = 1e-3f;
+        for (int k = 0; k < logits.Length; k++)
+        {
+            float saved = logits[k], plus = saved + h, minus = saved - h;
+            logits[k] = plus;
+            double lp = Losses.SoftmaxCrossEntropyLoss.Compute(logits, labels, classes, weights, scratch);
+            logits[k] = minus;
+            double lm = Losses.SoftmaxCrossEntropyLoss.Compute(logits, labels, classes, weights, scratch);
+            logits[k] = saved;
+            Assert.Equal((lp - lm) / ((double)plus - minus), grad[k], 1e-6);
+        }
+    }
 }
