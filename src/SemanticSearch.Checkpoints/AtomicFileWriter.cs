@@ -15,6 +15,12 @@ internal static class AtomicFileWriter
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)
             ?? throw new ArgumentException($"{path}: has no parent directory", nameof(path));
+        if (!Directory.Exists(directory))
+        {
+            // Reported here, naming the target, rather than as a failure to create the temporary file.
+            throw new DirectoryNotFoundException($"cannot write {path}: directory {directory} does not exist");
+        }
+
         // Leading dot and random suffix: hidden from casual listings and never colliding with a
         // concurrent writer of the same target.
         string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");

@@ -1,15 +1,12 @@
 using System.Collections.ObjectModel;
-using System.IO.Compression;
-using System.Text;
+using System.Runtime.InteropServices;
 
 namespace SemanticSearch.Checkpoints;
 
 /// <summary>
-/// Reads <c>pytorch_model.bin</c> files written by <c>torch.save</c> (PyTorch ≥ 1.6 zip format):
-/// a zip holding <c>&lt;folder&gt;/data.pkl</c> (the pickled state dict) and one
-/// <c>&lt;folder&gt;/data/&lt;key&gt;</c> entry per storage. The folder name varies with the file
-/// name torch was given ("archive", "pytorch_model", ...), so it is discovered, not assumed.
-/// The pickle is read by <see cref="RestrictedUnpickler"/>, which never executes anything.
+/// Reads <c>pytorch_model.bin</c> files written by <c>torch.save</c> (PyTorch ≥ 1.6 zip format, see
+/// <see cref="TorchZipArchive"/>). The pickle is read by <see cref="RestrictedUnpickler"/>, which
+/// never executes anything; only the tensor-rebuild globals of a state dict are accepted.
 /// </summary>
 public static class PyTorchCheckpointFile
 {
@@ -17,27 +14,22 @@ public static class PyTorchCheckpointFile
     /// Reads a flat state dict (name → tensor), in the state dict's own order. A checkpoint whose
     /// top-level dict has a single entry holding a dict (e.g. <c>{"state_dict": {...}}</c>) is
     /// unwrapped; anything else that is not a tensor is an error naming the entry.
-    /// Views (transposes, slices, shared storages) are materialized as contiguous row-major data.
+    /// Views (transposes, slices, stride-0 broadcasts, shared storages) are materialized as
+    /// contiguous row-major data.
     /// </summary>
     /// <exception cref="CheckpointFormatException">Malformed, unsupported or unsafe file.</exception>
     public static IReadOnlyDictionary<string, NamedTensor> Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         TensorElementDecoder.EnsureLittleEndianHost();
-        using FileStream file = File.OpenRead(path);
-        RejectIfNotZip(path, file);
-        using ZipArchive archive = OpenArchive(path, file);
-        ZipArchiveEntry pickleEntry = FindDataPickle(path, archive);
-        string prefix = pickleEntry.FullName[..^"data.pkl".Length];
-        RejectBigEndian(path, archive, prefix);
-
-        object? root = RestrictedUnpickler.Load(path, ReadEntry(path, null, pickleEntry));
+        using TorchZipArchive archive = TorchZipArchive.Open(path);
+        object? root = RestrictedUnpickler.Load(path, archive.ReadPickle());
         List<(string Name, TensorReference Tensor)> references = FlattenStateDict(path, root);
-        return Materialize(path, archive, prefix, references);
+        return Materialize(path, archive, references);
     }
 
     private static IReadOnlyDictionary<string, NamedTensor> Materialize(
-        string path, ZipArchive archive, string prefix, List<(string Name, TensorReference Tensor)> references)
+        string path, TorchZipArchive archive, List<(string Name, TensorReference Tensor)> references)
     {
         // Storages can be shared by several tensors; keep each one only until its last user is built,
         // so peak memory stays near one copy of the model rather than two.
@@ -52,9 +44,18 @@ public static class PyTorchCheckpointFile
         foreach ((string name, TensorReference tensor) in references)
         {
             StorageReference storage = tensor.Storage;
+            int[] shape = ToShape(path, name, tensor.Size);
+            if (remainingUses[storage.Key] == 1 && !storages.ContainsKey(storage.Key)
+                && TryReadWholeStorage(archive, name, shape, tensor) is { } direct)
+            {
+                tensors.Add(name, direct);
+                remainingUses[storage.Key] = 0;
+                continue;
+            }
+
             if (!storages.TryGetValue(storage.Key, out var loaded))
             {
-                loaded = (storage, LoadStorage(path, archive, prefix, name, storage));
+                loaded = (storage, archive.ReadStorage(name, storage));
                 storages[storage.Key] = loaded;
             }
             else if (loaded.Reference.DType != storage.DType)
@@ -64,7 +65,7 @@ public static class PyTorchCheckpointFile
             }
 
             ReadOnlySpan<byte> bytes = StridedTensorView.Materialize(path, name, tensor, loaded.Bytes);
-            tensors.Add(name, TensorElementDecoder.Decode(name, ToShape(path, name, tensor.Size), storage.DType, bytes));
+            tensors.Add(name, TensorElementDecoder.Decode(name, shape, storage.DType, bytes));
             if (--remainingUses[storage.Key] == 0)
             {
                 storages.Remove(storage.Key);
@@ -72,6 +73,33 @@ public static class PyTorchCheckpointFile
         }
 
         return new ReadOnlyDictionary<string, NamedTensor>(tensors);
+    }
+
+    /// <summary>
+    /// The common case in real checkpoints: a float32 (or int64) tensor that is the whole of its own
+    /// storage. Its bytes are copied from the archive straight into the final array, saving a
+    /// model-sized temporary buffer and a copy. Returns null when the tensor is anything else.
+    /// </summary>
+    private static NamedTensor? TryReadWholeStorage(TorchZipArchive archive, string name, int[] shape, TensorReference tensor)
+    {
+        StorageReference storage = tensor.Storage;
+        if (storage.DType is not (TensorDType.F32 or TensorDType.I64) || tensor.StorageOffset != 0
+            || !StridedTensorView.IsContiguous(tensor.Size, tensor.Stride)
+            || NamedTensor.CountElements(shape, name) != storage.ElementCount)
+        {
+            return null;
+        }
+
+        if (storage.DType == TensorDType.F32)
+        {
+            var floats = new float[storage.ElementCount];
+            archive.ReadStorageInto(name, storage, MemoryMarshal.AsBytes(floats.AsSpan()));
+            return new NamedTensor(name, shape, floats, TensorDType.F32);
+        }
+
+        var longs = new long[storage.ElementCount];
+        archive.ReadStorageInto(name, storage, MemoryMarshal.AsBytes(longs.AsSpan()));
+        return NamedTensor.FromIntegers(name, shape, longs, TensorDType.I64);
     }
 
     private static List<(string Name, TensorReference Tensor)> FlattenStateDict(string path, object? root)
@@ -106,118 +134,23 @@ public static class PyTorchCheckpointFile
         return result;
     }
 
-    private static byte[] LoadStorage(string path, ZipArchive archive, string prefix, string tensorName, StorageReference storage)
-    {
-        string entryName = prefix + "data/" + storage.Key;
-        ZipArchiveEntry entry = archive.GetEntry(entryName)
-            ?? throw new CheckpointFormatException(path, tensorName, $"its storage entry '{entryName}' is missing from the archive");
-        if (storage.ElementCount > Array.MaxLength)
-        {
-            throw new CheckpointFormatException(path, tensorName, $"storage '{storage.Key}' declares {storage.ElementCount} elements, too many to load");
-        }
-
-        long expected = storage.ElementCount * storage.DType.ElementSize();
-        if (entry.Length != expected)
-        {
-            throw new CheckpointFormatException(path, tensorName,
-                $"storage entry '{entryName}' is {entry.Length} bytes but the pickle declares {storage.ElementCount} × {storage.DType} = {expected}");
-        }
-
-        return ReadEntry(path, tensorName, entry);
-    }
-
-    private static byte[] ReadEntry(string path, string? tensorName, ZipArchiveEntry entry)
-    {
-        if (entry.Length > Array.MaxLength)
-        {
-            throw new CheckpointFormatException(path, tensorName, $"archive entry '{entry.FullName}' is {entry.Length} bytes, too large to load");
-        }
-
-        byte[] bytes = GC.AllocateUninitializedArray<byte>((int)entry.Length);
-        try
-        {
-            using Stream stream = entry.Open();
-            stream.ReadExactly(bytes);
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
-        {
-            throw new CheckpointFormatException(path, tensorName, $"archive entry '{entry.FullName}' cannot be read: {e.Message}", e);
-        }
-
-        return bytes;
-    }
-
-    private static void RejectIfNotZip(string path, FileStream file)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        int read = file.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        file.Position = 0;
-        if (read == 4 && magic.SequenceEqual("PK\u0003\u0004"u8))
-        {
-            return;
-        }
-
-        // The pre-1.6 torch.save format is a bare sequence of pickles starting with the PROTO opcode.
-        throw new CheckpointFormatException(path, null, read > 0 && magic[0] == 0x80
-            ? "this is the legacy (pre-1.6) torch.save format, which is not supported; re-save it with a current PyTorch or convert it to safetensors"
-            : "not a torch.save zip checkpoint (no zip signature)");
-    }
-
-    private static ZipArchive OpenArchive(string path, FileStream file)
-    {
-        try
-        {
-            var archive = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
-            // The central directory is parsed lazily; touch it here so a corrupt one is reported as such.
-            _ = archive.Entries.Count;
-            return archive;
-        }
-        catch (InvalidDataException e)
-        {
-            throw new CheckpointFormatException(path, null, $"not a readable zip archive (truncated or corrupt): {e.Message}", e);
-        }
-    }
-
-    /// <summary>Finds the single <c>&lt;folder&gt;/data.pkl</c> at the top of the archive.</summary>
-    private static ZipArchiveEntry FindDataPickle(string path, ZipArchive archive)
-    {
-        List<ZipArchiveEntry> candidates = archive.Entries
-            .Where(entry => entry.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
-                && entry.FullName.IndexOf('/') == entry.FullName.Length - "/data.pkl".Length)
-            .ToList();
-        return candidates switch
-        {
-            [var only] => only,
-            [] => throw new CheckpointFormatException(path, null, "the zip has no '<folder>/data.pkl'; it is not a torch.save checkpoint"),
-            _ => throw new CheckpointFormatException(path, null,
-                $"the zip has several data.pkl entries ({string.Join(", ", candidates.Select(c => c.FullName))})"),
-        };
-    }
-
-    /// <summary>Newer torch versions record the writer's byte order; data written big-endian would decode as garbage.</summary>
-    private static void RejectBigEndian(string path, ZipArchive archive, string prefix)
-    {
-        ZipArchiveEntry? entry = archive.GetEntry(prefix + "byteorder");
-        if (entry is null)
-        {
-            return;
-        }
-
-        string order = Encoding.ASCII.GetString(ReadEntry(path, null, entry)).Trim();
-        if (order != "little")
-        {
-            throw new CheckpointFormatException(path, null, $"storages are stored '{order}'-endian; only little-endian checkpoints are supported");
-        }
-    }
-
     private static int[] ToShape(string path, string tensorName, long[] size)
     {
         var shape = new int[size.Length];
+        long count = 1;
         for (int i = 0; i < size.Length; i++)
         {
-            shape[i] = size[i] <= int.MaxValue
-                ? (int)size[i]
-                : throw new CheckpointFormatException(path, tensorName, $"dimension {i} of size {size[i]} is too large");
+            if (size[i] < 0 || size[i] > int.MaxValue)
+            {
+                throw new CheckpointFormatException(path, tensorName, $"dimension {i} has invalid size {size[i]}");
+            }
+
+            shape[i] = (int)size[i];
+            count *= size[i];
+            if (count > Array.MaxLength)
+            {
+                throw new CheckpointFormatException(path, tensorName, $"size [{string.Join(", ", size)}] is too large for one array");
+            }
         }
 
         return shape;

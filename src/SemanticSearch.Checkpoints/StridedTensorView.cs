@@ -76,7 +76,7 @@ internal static class StridedTensorView
     }
 
     /// <summary>Row-major with no gaps; dimensions of size 1 may carry any stride (torch does not normalise them).</summary>
-    private static bool IsContiguous(long[] size, long[] stride)
+    internal static bool IsContiguous(long[] size, long[] stride)
     {
         long expected = 1;
         for (int d = size.Length - 1; d >= 0; d--)

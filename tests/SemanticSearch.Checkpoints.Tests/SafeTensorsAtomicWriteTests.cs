@@ -78,4 +78,12 @@ public sealed class SafeTensorsAtomicWriteTests : IDisposable
         Assert.Equal(["replacement"], SafeTensorsFile.Read(path).Keys);
         Assert.Single(Directory.GetFiles(_directory.Path));
     }
+
+    [Fact]
+    public void Writing_into_a_missing_directory_names_the_target()
+    {
+        string path = Path.Combine(_directory.Path, "missing", "model.safetensors");
+        var error = Assert.Throws<DirectoryNotFoundException>(() => SafeTensorsFile.Write(path, [new NamedTensor("w", [1], [1f])]));
+        Assert.Contains(path, error.Message);
+    }
 }
