@@ -5,7 +5,8 @@ Run with an interpreter that has PyTorch (e.g. Debian's python3-torch: /usr/bin/
 
     /usr/bin/python3 tools/reference/make_checkpoint_fixtures.py
 
-Output goes to tests/fixtures/checkpoints/ and is committed, so CI never needs torch. Each
+Output goes to tests/fixtures/checkpoints/ and is committed, so CI never needs torch. Reruns give
+identical files except legacy_format.bin, whose storage keys are object ids chosen by torch. Each
 <name>.bin (or folder) has <name>.expected.json listing every tensor in state-dict order with its
 dtype, shape and flattened row-major values (floats as float32 values, integers exactly).
 """
@@ -81,9 +82,10 @@ def hand_written_os_system_pickle():
 
 
 def write_zip_checkpoint(relative_path, folder, pickle_bytes):
+    # Fixed timestamps keep the fixture byte-identical from run to run.
     with zipfile.ZipFile(os.path.join(OUT, relative_path), "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr(folder + "/data.pkl", pickle_bytes)
-        archive.writestr(folder + "/version", "3\n")
+        for name, data in ((folder + "/data.pkl", pickle_bytes), (folder + "/version", b"3\n")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
 
 def main():
