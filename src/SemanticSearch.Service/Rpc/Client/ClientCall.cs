@@ -22,12 +22,15 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
     private readonly CancellationTokenSource? _deadlineCts;
     private readonly StreamingRequestContent _content = new();
     private readonly bool _compressRequests;
-    private readonly Task<HttpResponseMessage> _sendTask;
+    private readonly HttpClient _http;
+    private readonly HttpRequestMessage _request;
+    private Task<HttpResponseMessage>? _sendTask;
     private readonly SemaphoreSlim _readLock = new(1, 1);
     private HttpResponseMessage? _response;
     private Metadata? _responseHeaders;
     private MessageReader? _reader;
     private volatile bool _deadlineExceeded;
+    private int _disposed;
     private RpcException? _finalError;
 
     public ClientCall(HttpClient http, Uri address, GrpcMethod<TRequest, TResponse> method, GrpcClientOptions clientOptions, CallOptions? options)
@@ -71,12 +74,16 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
             _deadlineCts.Token.Register(() =>
             {
                 _deadlineExceeded = true;
-                _cts.Cancel();
+                CancelQuietly();
             });
             _deadlineCts.CancelAfter(t > TimeSpan.Zero ? t : TimeSpan.Zero);
         }
-        _sendTask = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _cts.Token);
+        _http = http;
+        _request = request;
     }
+
+    /// <summary>Sends the request headers; the body follows as messages are written.</summary>
+    public void Start() => _sendTask = _http.SendAsync(_request, HttpCompletionOption.ResponseHeadersRead, _cts.Token);
 
     /// <summary>Trailing metadata; complete once the call has finished.</summary>
     public Metadata Trailers { get; } = new();
@@ -169,14 +176,34 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _content.Complete();
         if (_reader is not null || _response is null)
         {
-            _cts.Cancel(); // Unfinished call: reset the stream so the server sees the cancellation.
+            CancelQuietly(); // Unfinished call: reset the stream so the server sees the cancellation.
         }
         _response?.Dispose();
+        _request.Dispose();
         _deadlineCts?.Dispose();
-        _cts.Dispose();
+    }
+
+    /// <summary>
+    /// The deadline timer and failure paths may race with Dispose; the token source is never
+    /// disposed (it owns no timer) so cancelling it late is always safe.
+    /// </summary>
+    private void CancelQuietly()
+    {
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A registration callback (inside HttpClient) threw; the cancellation itself happened.
+        }
     }
 
     private async Task EnsureResponseAsync()
@@ -188,7 +215,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _sendTask;
+            response = await (_sendTask ?? throw new InvalidOperationException("The call was not started."));
         }
         catch (Exception e)
         {
@@ -254,7 +281,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
         _finalError ??= error;
         _reader = null;
         _content.Complete();
-        _cts.Cancel();
+        CancelQuietly();
         return _finalError;
     }
 

@@ -51,11 +51,11 @@ public sealed class GrpcClient : IDisposable
 
     public ClientStreamingCall<TRequest, TResponse> ClientStreaming<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, CallOptions? options = null)
         where TRequest : class, IMessage where TResponse : class, IMessage =>
-        new(Start(method, MethodType.ClientStreaming, options));
+        new(CreateStarted(method, MethodType.ClientStreaming, options));
 
     public DuplexStreamingCall<TRequest, TResponse> DuplexStreaming<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, CallOptions? options = null)
         where TRequest : class, IMessage where TResponse : class, IMessage =>
-        new(Start(method, MethodType.DuplexStreaming, options));
+        new(CreateStarted(method, MethodType.DuplexStreaming, options));
 
     public void Dispose()
     {
@@ -69,19 +69,29 @@ public sealed class GrpcClient : IDisposable
         MethodType expected, TRequest request, CallOptions? options)
         where TRequest : class, IMessage where TResponse : class, IMessage
     {
-        var call = Start(method, expected, options);
-        // The single request is queued before the body starts flowing; the channel holds one frame.
+        var call = Create(method, expected, options);
+        // Queued before the request starts (the body channel holds one frame), so a message over the
+        // send limit fails here and nothing reaches the server.
         var write = call.WriteAsync(request, CancellationToken.None);
         if (!write.IsCompletedSuccessfully)
         {
             call.Dispose();
-            write.GetAwaiter().GetResult(); // Surfaces the send-limit error synchronously.
+            write.GetAwaiter().GetResult();
         }
         call.CompleteRequest();
+        call.Start();
         return call;
     }
 
-    private ClientCall<TRequest, TResponse> Start<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, MethodType expected, CallOptions? options)
+    private ClientCall<TRequest, TResponse> CreateStarted<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, MethodType expected, CallOptions? options)
+        where TRequest : class, IMessage where TResponse : class, IMessage
+    {
+        var call = Create(method, expected, options);
+        call.Start();
+        return call;
+    }
+
+    private ClientCall<TRequest, TResponse> Create<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, MethodType expected, CallOptions? options)
         where TRequest : class, IMessage where TResponse : class, IMessage
     {
         if (method.Type != expected)
