@@ -24,21 +24,20 @@ internal static unsafe class Vector256MicroKernel
         Vector256<float> c30 = Vector256.Load(c3), c31 = Vector256.Load(c3 + 8);
         Vector256<float> c40 = Vector256.Load(c4), c41 = Vector256.Load(c4 + 8);
         Vector256<float> c50 = Vector256.Load(c5), c51 = Vector256.Load(c5 + 8);
-        for (int p = 0; p < kc; p++)
+        // Unrolled by 4 k steps: fewer loop-counter µops competing with the 12 FMAs per step.
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
         {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> ai = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(ai, b0, c00); c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(ai, b0, c10); c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(ai, b0, c20); c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(ai, b0, c30); c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
+            Step(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a + MR, b + NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a + 2 * MR, b + 2 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a + 3 * MR, b + 3 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            a += 4 * MR;
+            b += 4 * NR;
+        }
+        for (; p < kc; p++)
+        {
+            Step(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             a += MR;
             b += NR;
         }
@@ -48,5 +47,27 @@ internal static unsafe class Vector256MicroKernel
         c30.Store(c3); c31.Store(c3 + 8);
         c40.Store(c4); c41.Store(c4 + 8);
         c50.Store(c5); c51.Store(c5 + 8);
+    }
+
+    // One k step: C[0..6, 0..16] += a[0..6] ⊗ b[0..16].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(float* a, float* b,
+        ref Vector256<float> c00, ref Vector256<float> c01, ref Vector256<float> c10, ref Vector256<float> c11,
+        ref Vector256<float> c20, ref Vector256<float> c21, ref Vector256<float> c30, ref Vector256<float> c31,
+        ref Vector256<float> c40, ref Vector256<float> c41, ref Vector256<float> c50, ref Vector256<float> c51)
+    {
+        Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+        Vector256<float> ai = Vector256.Create(a[0]);
+        c00 = Vector256.FusedMultiplyAdd(ai, b0, c00); c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
+        ai = Vector256.Create(a[1]);
+        c10 = Vector256.FusedMultiplyAdd(ai, b0, c10); c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
+        ai = Vector256.Create(a[2]);
+        c20 = Vector256.FusedMultiplyAdd(ai, b0, c20); c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
+        ai = Vector256.Create(a[3]);
+        c30 = Vector256.FusedMultiplyAdd(ai, b0, c30); c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
+        ai = Vector256.Create(a[4]);
+        c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
+        ai = Vector256.Create(a[5]);
+        c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
     }
 }
