@@ -158,6 +158,17 @@ public sealed class SafeTensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void Names_with_quotes_and_non_ascii_characters_round_trip()
+    {
+        string[] names = ["quote\"d", "back\\slash", "café.weight", "emoji😀", "tab\tname"];
+        string path = _directory.File("names.safetensors");
+        SafeTensorsFile.Write(path, names.Select((n, i) => new NamedTensor(n, [1], [i])));
+        IReadOnlyDictionary<string, NamedTensor> read = SafeTensorsFile.Read(path);
+        Assert.Equal(names.Order(StringComparer.Ordinal), read.Keys);
+        Assert.Equal([2f], read["café.weight"].Data);
+    }
+
+    [Fact]
     public void Caller_metadata_is_kept_and_format_is_added()
     {
         string path = _directory.File("meta.safetensors");
