@@ -12,7 +12,7 @@ internal sealed unsafe class GemmJob(GemmMicroKernel kernel, bool transA, bool t
 {
     // Zen: 32 KB L1d, 512 KB L2 per core, 32 MB shared L3. The KC×NR B micro-panel (256×16×4 = 16 KB)
     // stays in L1 while the MC×KC A block (144×256×4 = 144 KB) stays in L2; B blocks live in L3.
-    public const int KC = 384;
+    public const int KC = 256;
     public const int NC = 3072;
     public static int MC(int mr) => 24 * mr; // 144 rows for the 6-row kernels
 
