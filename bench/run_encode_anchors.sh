@@ -5,10 +5,11 @@
 #
 #   bash bench/run_encode_anchors.sh [OUT_DIR]          (default /tmp/semsearch-encode-anchors)
 #
-# Environment: N (texts, default 5000), TORCH_THREADS (default "1,2"), ORT_THREADS (default 2),
+# Environment: N (texts, default 5000), TORCH_THREADS (default "1,2"), ORT_THREADS (default "2"; a list
+# such as "1,2" runs ORT once per value),
 # REPEAT (timed passes per configuration, fastest reported; default 2), SEMSEARCH_SHARED_DATA.
 # OUT_DIR gets texts.txt, minilm-random/ (also usable by `semsearch encode`), minilm-random.onnx,
-# ids.json, torch.json, ort.json and both runs' embeddings. Nothing there is committed.
+# ids.json, torch.json, ort-<threads>.json and the embeddings of both runtimes. Nothing there is committed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-/tmp/semsearch-encode-anchors}
@@ -38,28 +39,32 @@ echo "== PyTorch"
   --threads "$TORCH_THREADS" --repeat "$REPEAT" --write-ids "$OUT/ids.json" \
   --save-embeddings "$OUT/torch.npy" --json "$OUT/torch.json"
 echo "== ONNX Runtime"
-node bench/onnx/ort_encode.mjs --model "$OUT/minilm-random.onnx" --ids "$OUT/ids.json" \
-  --threads "$ORT_THREADS" --repeat "$REPEAT" --save-embeddings "$OUT/ort.f32" --json "$OUT/ort.json"
+rm -f "$OUT"/ort-*.json
+for t in ${ORT_THREADS//,/ }; do
+  node bench/onnx/ort_encode.mjs --model "$OUT/minilm-random.onnx" --ids "$OUT/ids.json" \
+    --threads "$t" --repeat "$REPEAT" --save-embeddings "$OUT/ort.f32" --json "$OUT/ort-$t.json"
+done
 
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$OUT" <<'PYEOF'
-import json, sys
+import glob, json, sys
 import numpy as np
 out = sys.argv[1]
 t = json.load(open(f"{out}/torch.json"))
-o = json.load(open(f"{out}/ort.json"))
+ort_runs = [json.load(open(p)) for p in sorted(glob.glob(f"{out}/ort-*.json"))]
 a = np.load(f"{out}/torch.npy")
 b = np.fromfile(f"{out}/ort.f32", dtype=np.float32).reshape(a.shape)
 best = t["best"]
 print()
-print(f"| anchor | threads | texts | forward s | texts/s | tokenize s |")
-print(f"|---|---|---|---|---|---|")
+print(f"| anchor | threads | texts | forward s | texts/s | CPU s | tokenize s |")
+print(f"|---|---|---|---|---|---|---|")
 for r in t["runs"]:
     mark = " (best)" if r is not None and r["threads"] == best["threads"] else ""
     print(f"| PyTorch {r['torch']} (OpenBLAS {t['openblas_coretype']}){mark} | {r['threads']} | {r['texts']} | "
-          f"{r['forward_s']:.2f} | {r['texts_per_s']:.1f} | {r['tokenize_s']:.2f} (pure Python) |")
-print(f"| {o['runtime']} | {o['threads']} | {o['texts']} | {o['forward_s']:.2f} | {o['texts_per_s']:.1f} | "
-      f"(ids precomputed) |")
+          f"{r['forward_s']:.2f} | {r['texts_per_s']:.1f} | {r['cpu_s']:.2f} | {r['tokenize_s']:.2f} (pure Python) |")
+for o in ort_runs:
+    print(f"| {o['runtime']} | {o['threads']} | {o['texts']} | {o['forward_s']:.2f} | {o['texts_per_s']:.1f} | "
+          f"{o['cpu_s']:.2f} | (ids precomputed) |")
 print()
 print(f"batches of {best['batch_size']}, length-sorted; {best['tokens']} tokens, {best['padded_tokens']} with padding; "
       f"ORT vs PyTorch embeddings: max abs diff {np.abs(a - b).max():.2e}, min cosine {(a * b).sum(1).min():.7f}")
