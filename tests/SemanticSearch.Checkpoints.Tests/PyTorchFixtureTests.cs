@@ -9,6 +9,7 @@ public sealed class PyTorchFixtureTests
     [InlineData("views.bin", "views")]                                           // transposes, slices, stride-0 broadcast, shared storage
     [InlineData("nested_state_dict.bin", "nested_state_dict")]                   // {"state_dict": {...}} is unwrapped
     [InlineData("parameters.bin", "parameters")]                                 // nn.Parameter via _rebuild_parameter
+    [InlineData("protocol4.bin", "protocol4")]                                   // FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL
     public void Torch_saved_checkpoint_matches_the_values_torch_recorded(string file, string fixture)
     {
         CheckpointFixtures.AssertMatches(fixture, PyTorchCheckpointFile.Read(CheckpointFixtures.File(file)));

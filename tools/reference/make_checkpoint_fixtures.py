@@ -43,10 +43,10 @@ def describe(name, tensor):
     return entry
 
 
-def save(state_dict, relative_path, expected_name):
+def save(state_dict, relative_path, expected_name, pickle_protocol=2):
     path = os.path.join(OUT, relative_path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    torch.save(state_dict, path)
+    torch.save(state_dict, path, pickle_protocol=pickle_protocol)
     flat = state_dict
     if len(state_dict) == 1 and isinstance(next(iter(state_dict.values())), dict):
         flat = next(iter(state_dict.values()))
@@ -97,6 +97,8 @@ def main():
         encoder.LayerNorm.weight.uniform_(0.5, 1.5)
         encoder.LayerNorm.bias.uniform_(-0.1, 0.1)
     save(encoder.state_dict(), "tiny_encoder_folder/pytorch_model.bin", "tiny_encoder_folder")
+    # Protocol 4 brings FRAME, SHORT_BINUNICODE, MEMOIZE and STACK_GLOBAL into play.
+    save(encoder.state_dict(), "protocol4.bin", "protocol4", pickle_protocol=4)
 
     base = torch.randn(3, 4)
     save({
