@@ -15,18 +15,24 @@ internal sealed unsafe class GemmMicroKernel
     public int NR { get; }
     /// <summary>(packedA, packedB, c, ldc, kc).</summary>
     public delegate*<float*, float*, float*, nint, int, void> Run { get; }
+    /// <summary>
+    /// Same update with A read in place instead of packed: (a, lda, packedB, c, ldc, kc) where row r of
+    /// the A tile is a + r·lda, contiguous along k. Used to stream Linear weights without packing them.
+    /// </summary>
+    public delegate*<float*, nint, float*, float*, nint, int, void> RunRowsInPlace { get; }
 
-    private GemmMicroKernel(string name, int mr, int nr, delegate*<float*, float*, float*, nint, int, void> run)
+    private GemmMicroKernel(string name, int mr, int nr, delegate*<float*, float*, float*, nint, int, void> run,
+        delegate*<float*, nint, float*, float*, nint, int, void> runRowsInPlace)
     {
-        Name = name; MR = mr; NR = nr; Run = run;
+        Name = name; MR = mr; NR = nr; Run = run; RunRowsInPlace = runRowsInPlace;
     }
 
     public static readonly GemmMicroKernel Vector512Kernel =
-        new("vector512-fma-6x32", Vector512MicroKernel.MR, Vector512MicroKernel.NR, &Vector512MicroKernel.Run);
+        new("vector512-fma-6x32", Vector512MicroKernel.MR, Vector512MicroKernel.NR, &Vector512MicroKernel.Run, &Vector512MicroKernel.RunRowsInPlace);
     public static readonly GemmMicroKernel Vector256Kernel =
-        new("vector256-fma-6x16", Vector256MicroKernel.MR, Vector256MicroKernel.NR, &Vector256MicroKernel.Run);
+        new("vector256-fma-6x16", Vector256MicroKernel.MR, Vector256MicroKernel.NR, &Vector256MicroKernel.Run, &Vector256MicroKernel.RunRowsInPlace);
     public static readonly GemmMicroKernel ScalarKernel =
-        new("scalar-fma-4x4", ScalarMicroKernel.MR, ScalarMicroKernel.NR, &ScalarMicroKernel.Run);
+        new("scalar-fma-4x4", ScalarMicroKernel.MR, ScalarMicroKernel.NR, &ScalarMicroKernel.Run, &ScalarMicroKernel.RunRowsInPlace);
 
     /// <summary>Widest kernel the hardware runs natively: Vector512, then Vector256 + FMA, then scalar.</summary>
     public static GemmMicroKernel Best

@@ -48,10 +48,10 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into ceil(nc/nr) panels of [kc, nr]
     /// (panel q starts at dst + q·nr·kc; columns past nc are zero).
-    /// op(B)[p,j] = b[p·ldb + j], or b[j·ldb + p] when transB.
+    /// op(B)[p,j] = b[p·ldb + j], or b[j·ldb + p] when transB; scaled by alpha (used when A and B swap roles).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackB(float* dst, float* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr)
+    public static void PackB(float* dst, float* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr, float alpha = 1f)
     {
         for (int jr = 0; jr < nc; jr += nr)
         {
@@ -85,6 +85,8 @@ internal static unsafe class GemmPacking
                 for (j = cols; j < nr; j++)
                     for (int p = 0; p < kc; p++) panel[p * nr + j] = 0f;
             }
+            if (alpha != 1f)
+                for (int i = 0; i < kc * nr; i++) panel[i] *= alpha;
         }
     }
 

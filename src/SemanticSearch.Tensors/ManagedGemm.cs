@@ -43,7 +43,12 @@ public sealed class ManagedGemm : IGemm
             var job = new GemmJob(_kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, pc, ldc);
             int threads = ThreadBudget(m, n, k);
             int mr = _kernel.MR, nr = _kernel.NR;
-            if (threads == 1)
+            if (transB && m <= FewRowsGemm.MaxRows)
+            {
+                // A few tokens times Linear weights: stream the weights unpacked.
+                FewRowsGemm.Run(_kernel, transA, m, n, k, alpha, pa, lda, pb, ldb, pc, ldc, threads);
+            }
+            else if (threads == 1)
             {
                 job.RunBlock(0, m, 0, n);
             }

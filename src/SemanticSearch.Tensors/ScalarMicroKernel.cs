@@ -35,4 +35,27 @@ internal static unsafe class ScalarMicroKernel
             for (int j = 0; j < NR; j++)
                 c[r * ldc + j] = acc[r * NR + j];
     }
+
+    // As Run, but A rows are read in place: element (r, p) at a[r·lda + p].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRowsInPlace(float* a, nint lda, float* b, float* c, nint ldc, int kc)
+    {
+        float* acc = stackalloc float[MR * NR];
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++)
+                acc[r * NR + j] = c[r * ldc + j];
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < MR; r++)
+            {
+                float ar = a[r * lda + p];
+                for (int j = 0; j < NR; j++)
+                    acc[r * NR + j] = MathF.FusedMultiplyAdd(ar, b[j], acc[r * NR + j]);
+            }
+            b += NR;
+        }
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++)
+                c[r * ldc + j] = acc[r * NR + j];
+    }
 }

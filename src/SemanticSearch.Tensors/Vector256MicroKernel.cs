@@ -49,6 +49,43 @@ internal static unsafe class Vector256MicroKernel
         c50.Store(c5); c51.Store(c5 + 8);
     }
 
+    // As Run, but A rows are read in place: row r is a + r·lda, element p at (a + r·lda)[p].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRowsInPlace(float* a, nint lda, float* b, float* c, nint ldc, int kc)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        float* c0 = c, c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        Vector256<float> c00 = Vector256.Load(c0), c01 = Vector256.Load(c0 + 8);
+        Vector256<float> c10 = Vector256.Load(c1), c11 = Vector256.Load(c1 + 8);
+        Vector256<float> c20 = Vector256.Load(c2), c21 = Vector256.Load(c2 + 8);
+        Vector256<float> c30 = Vector256.Load(c3), c31 = Vector256.Load(c3 + 8);
+        Vector256<float> c40 = Vector256.Load(c4), c41 = Vector256.Load(c4 + 8);
+        Vector256<float> c50 = Vector256.Load(c5), c51 = Vector256.Load(c5 + 8);
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            Vector256<float> ai = Vector256.Create(a0[p]);
+            c00 = Vector256.FusedMultiplyAdd(ai, b0, c00); c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a1[p]);
+            c10 = Vector256.FusedMultiplyAdd(ai, b0, c10); c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a2[p]);
+            c20 = Vector256.FusedMultiplyAdd(ai, b0, c20); c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a3[p]);
+            c30 = Vector256.FusedMultiplyAdd(ai, b0, c30); c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector256.Create(a4[p]);
+            c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector256.Create(a5[p]);
+            c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
+            b += NR;
+        }
+        c00.Store(c0); c01.Store(c0 + 8);
+        c10.Store(c1); c11.Store(c1 + 8);
+        c20.Store(c2); c21.Store(c2 + 8);
+        c30.Store(c3); c31.Store(c3 + 8);
+        c40.Store(c4); c41.Store(c4 + 8);
+        c50.Store(c5); c51.Store(c5 + 8);
+    }
+
     // One k step: C[0..6, 0..16] += a[0..6] ⊗ b[0..16].
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(float* a, float* b,
