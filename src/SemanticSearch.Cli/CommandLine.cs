@@ -8,6 +8,7 @@ public static class CommandLine
     /// <summary>Every sub-command, in the order `semsearch --help` lists them. One line per command.</summary>
     public static readonly IReadOnlyList<ICliCommand> Commands = new ICliCommand[]
     {
+        new EncodeCommand(),
     };
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
