@@ -6,7 +6,7 @@ namespace SemanticSearch.Tensors;
 /// Multi-head self-attention core over packed variable-length sequences (no padding, no mask):
 /// per sequence s and head h, P = softmax(Q·Kᵀ · 1/√d), O = P·V.
 /// </summary>
-public static class Attention
+public static partial class Attention
 {
     /// <summary>Σ_s heads·L_s², the size of the saved probabilities.</summary>
     public static int ProbsLength(ReadOnlySpan<int> seqOffsets, int heads)
@@ -29,8 +29,16 @@ public static class Attention
     /// Work items (sequence, head) run in parallel; each only reads its own sequence, so a text's
     /// result never depends on the batch around it.
     /// </summary>
-    public static unsafe void Forward(Span<float> output, Span<float> probs, ReadOnlySpan<float> qkv,
+    public static void Forward(Span<float> output, Span<float> probs, ReadOnlySpan<float> qkv,
         ReadOnlySpan<int> seqOffsets, int heads, int hidden)
+        => Forward(output, probs, qkv, seqOffsets, heads, hidden, DropoutMask.None);
+
+    /// <summary>
+    /// As above with dropout on the probabilities (HF BertSelfAttention): O = dropout(P)·V. probs keeps P before
+    /// dropout; the mask index of P[s,h,i,j] is its offset in the probs layout, so <see cref="Backward"/> regenerates it.
+    /// </summary>
+    public static unsafe void Forward(Span<float> output, Span<float> probs, ReadOnlySpan<float> qkv,
+        ReadOnlySpan<int> seqOffsets, int heads, int hidden, DropoutMask dropout)
     {
         const string K = nameof(Attention);
         if (heads <= 0 || hidden <= 0 || hidden % heads != 0)
@@ -58,13 +66,15 @@ public static class Attention
                 int length = offsets[s + 1] - offsets[s];
                 if (length == 0) return;
                 float* headProbs = p == 0 ? null : (float*)p + probsBase[s] + (long)h * length * length;
-                ForwardHead((float*)o, headProbs, (float*)q, offsets[s], length, h, heads, hidden);
+                long maskBase = probsBase[s] + (long)h * length * length;
+                ForwardHead((float*)o, headProbs, (float*)q, offsets[s], length, h, heads, hidden, dropout, maskBase);
             });
         }
     }
 
     // One (sequence, head): scores row by row into P, softmax in place, then O = P·V.
-    private static unsafe void ForwardHead(float* output, float* probs, float* qkv, int start, int length, int h, int heads, int hidden)
+    private static unsafe void ForwardHead(float* output, float* probs, float* qkv, int start, int length, int h, int heads, int hidden,
+        DropoutMask dropout, long maskBase)
     {
         int d = hidden / heads;
         int stride = 3 * hidden;
@@ -104,6 +114,13 @@ public static class Attention
             }
             var row = new Span<float>(p + (nint)i * length, length);
             Softmax.ForwardRow(row, new ReadOnlySpan<float>(scores, length));
+            if (dropout.IsActive)
+            {
+                // The scores are consumed; reuse their buffer for the dropped row so the saved P stays pre-dropout.
+                long rowBase = maskBase + (long)i * length;
+                for (int j = 0; j < length; j++) scores[j] = row[j] * dropout.Factor(rowBase + j);
+                row = new Span<float>(scores, length);
+            }
 
             // out_i[c] = Σ_j P[i,j]·v_j[c], j ascending, 8 channels per vector.
             float* oi = output + (nint)(start + i) * hidden + h * d;

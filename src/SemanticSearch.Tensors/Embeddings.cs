@@ -45,4 +45,34 @@ public static class Embeddings
             throw new ArgumentOutOfRangeException(name, $"{nameof(Embeddings)}: {name}[{token}]={id} is outside the table's {rows} rows.");
         return id;
     }
+
+    /// <summary>
+    /// Scatter-add of dOutput [T,H] into the tables it was gathered from: dWordEmb[tokenIds[t]], dTypeEmb[...],
+    /// dPosEmb[...] += dOutput[t]. Tokens run in order on one thread, so repeated ids accumulate in a fixed order
+    /// (deterministic, no races). An empty table gradient is skipped (frozen).
+    /// </summary>
+    public static void Backward(Span<float> dWordEmb, Span<float> dPosEmb, Span<float> dTypeEmb, ReadOnlySpan<float> dOutput,
+        ReadOnlySpan<int> tokenIds, ReadOnlySpan<int> positionIds, ReadOnlySpan<int> tokenTypeIds, int hidden)
+    {
+        const string K = nameof(Embeddings);
+        if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), $"{K}: hidden must be positive, got {hidden}.");
+        int tokens = tokenIds.Length;
+        PackedSequences.RequireLength(positionIds.Length, tokens, K, nameof(positionIds));
+        PackedSequences.RequireLength(tokenTypeIds.Length, tokens, K, nameof(tokenTypeIds));
+        PackedSequences.RequireLength(dOutput.Length, (long)tokens * hidden, K, nameof(dOutput));
+        Scatter(dWordEmb, dOutput, tokenIds, hidden, nameof(dWordEmb));
+        Scatter(dPosEmb, dOutput, positionIds, hidden, nameof(dPosEmb));
+        Scatter(dTypeEmb, dOutput, tokenTypeIds, hidden, nameof(dTypeEmb));
+    }
+
+    private static void Scatter(Span<float> table, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> ids, int hidden, string name)
+    {
+        if (table.IsEmpty) return;
+        int rows = TableRows(table, hidden, name);
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var row = table.Slice(Row(ids[t], rows, t, name) * hidden, hidden);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, dOutput.Slice(t * hidden, hidden), row);
+        }
+    }
 }

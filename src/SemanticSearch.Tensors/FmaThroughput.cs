@@ -45,7 +45,27 @@ public static class FmaThroughput
         return best;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>
+    /// Single-core peak measured in thread CPU time (best of a few runs), so it is not lowered by
+    /// other processes stealing the core. NaN where CPU clocks are unavailable.
+    /// </summary>
+    public static double MeasureSingleCoreGflopsByCpuTime(int runs = 5)
+    {
+        if (!CpuClock.IsAvailable) return double.NaN;
+        const long Iterations = 20_000_000;
+        Chain(1 << 16); // make sure the loop is compiled before timing
+        double best = 0;
+        for (int run = 0; run < runs; run++)
+        {
+            double start = CpuClock.ThreadSeconds();
+            Chain(Iterations);
+            double elapsed = CpuClock.ThreadSeconds() - start;
+            best = Math.Max(best, Iterations * Chains * Vector256<float>.Count * 2 / elapsed / 1e9);
+        }
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Chain(long iterations)
     {
         var m = Vector256.Create(0.999999f);

@@ -8,6 +8,20 @@ public static class Gelu
     public static void Forward(Span<float> output, ReadOnlySpan<float> input)
         => ElementwiseMap.Run<Function>(output, input, nameof(Gelu));
 
+    /// <summary>dInput += dOutput·GELU'(input), GELU'(x) = Φ(x) + x·φ(x); input is the pre-activation [N].</summary>
+    public static void Backward(Span<float> dInput, ReadOnlySpan<float> dOutput, ReadOnlySpan<float> input)
+        => ElementwiseGradient.Run<Derivative>(dInput, dOutput, input, nameof(Gelu));
+
+    internal struct Derivative : IVectorFunction
+    {
+        public static Vector256<float> Apply(Vector256<float> x)
+        {
+            var cdf = Vector256.Create(0.5f) * (Vector256<float>.One + VectorMath.Erf(x * Vector256.Create(0.707106781186547524f)));
+            var pdf = Vector256.Create(0.398942280401432678f) * VectorMath.Exp(Vector256.Create(-0.5f) * x * x); // 1/√(2π)·e^(−x²/2)
+            return Vector256.FusedMultiplyAdd(x, pdf, cdf);
+        }
+    }
+
     internal struct Function : IVectorFunction
     {
         public static Vector256<float> Apply(Vector256<float> x)

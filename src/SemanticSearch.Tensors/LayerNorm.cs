@@ -33,4 +33,51 @@ public static class LayerNorm
             if (!rstd.IsEmpty) rstd[r] = s;
         }
     }
+
+    /// <summary>
+    /// Backward from the saved statistics. x̂ = (x − mean)·rstd, g = dOutput·gamma:
+    /// dInput += rstd·(g − mean(g) − x̂·mean(g·x̂)), dGamma += Σ_rows dOutput·x̂, dBeta += Σ_rows dOutput.
+    /// dInput/dOutput/input [rows, cols]; gamma, dGamma, dBeta [cols] (dGamma/dBeta may be empty: frozen);
+    /// mean/rstd [rows] from <see cref="Forward"/>. Rows run in order, so the parameter sums are deterministic.
+    /// </summary>
+    public static void Backward(Span<float> dInput, Span<float> dGamma, Span<float> dBeta, ReadOnlySpan<float> dOutput,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, int rows, int cols)
+    {
+        const string K = nameof(LayerNorm);
+        if (rows < 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(cols), $"{K}: need rows ≥ 0 and cols > 0 (rows={rows}, cols={cols}).");
+        PackedSequences.RequireLength(input.Length, (long)rows * cols, K, nameof(input));
+        PackedSequences.RequireLength(dOutput.Length, (long)rows * cols, K, nameof(dOutput));
+        PackedSequences.RequireLength(dInput.Length, (long)rows * cols, K, nameof(dInput));
+        PackedSequences.RequireLength(gamma.Length, cols, K, nameof(gamma));
+        PackedSequences.RequireLength(mean.Length, rows, K, nameof(mean));
+        PackedSequences.RequireLength(rstd.Length, rows, K, nameof(rstd));
+        if (!dGamma.IsEmpty) PackedSequences.RequireLength(dGamma.Length, cols, K, nameof(dGamma));
+        if (!dBeta.IsEmpty) PackedSequences.RequireLength(dBeta.Length, cols, K, nameof(dBeta));
+
+        for (int r = 0; r < rows; r++)
+        {
+            var x = input.Slice(r * cols, cols);
+            var dy = dOutput.Slice(r * cols, cols);
+            var dx = dInput.Slice(r * cols, cols);
+            float m = mean[r], s = rstd[r];
+            // Two row means first (in double: they are differences of similar sums), then one pass writing dx.
+            double meanG = 0, meanGxhat = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                float xhat = (x[c] - m) * s;
+                float g = dy[c] * gamma[c];
+                meanG += g;
+                meanGxhat += g * xhat;
+            }
+            float mg = (float)(meanG / cols), mgx = (float)(meanGxhat / cols);
+            for (int c = 0; c < cols; c++)
+            {
+                float xhat = (x[c] - m) * s;
+                float g = dy[c] * gamma[c];
+                dx[c] += s * (g - mg - xhat * mgx);
+                if (!dGamma.IsEmpty) dGamma[c] += dy[c] * xhat;
+                if (!dBeta.IsEmpty) dBeta[c] += dy[c];
+            }
+        }
+    }
 }

@@ -27,4 +27,39 @@ public static class Linear
         }
         Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, input, inFeatures, weight, inFeatures, beta, output, outFeatures);
     }
+
+    /// <summary>
+    /// Backward of y = x·Wᵀ + b, accumulating: dInput [rows,in] += dOutput·W, dWeight [out,in] += dOutputᵀ·input,
+    /// dBias [out] += Σ_rows dOutput. Any of dInput / dWeight / dBias may be empty to skip it (first layer,
+    /// frozen parameters). The two products are GEMMs with beta = 1; the bias sum runs over rows in order.
+    /// </summary>
+    public static void Backward(Span<float> dInput, Span<float> dWeight, Span<float> dBias, ReadOnlySpan<float> dOutput,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> weight, int rows, int inFeatures, int outFeatures)
+    {
+        const string K = nameof(Linear);
+        if (rows < 0 || inFeatures <= 0 || outFeatures <= 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"{K}: bad shape rows={rows}, in={inFeatures}, out={outFeatures}.");
+        PackedSequences.RequireLength(dOutput.Length, (long)rows * outFeatures, K, nameof(dOutput));
+        PackedSequences.RequireLength(weight.Length, (long)inFeatures * outFeatures, K, nameof(weight));
+        if (rows == 0) return;
+        if (!dInput.IsEmpty)
+        {
+            PackedSequences.RequireLength(dInput.Length, (long)rows * inFeatures, K, nameof(dInput));
+            // [rows,out]·[out,in]
+            Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, dOutput, outFeatures, weight, inFeatures, 1f, dInput, inFeatures);
+        }
+        if (!dWeight.IsEmpty)
+        {
+            PackedSequences.RequireLength(input.Length, (long)rows * inFeatures, K, nameof(input));
+            PackedSequences.RequireLength(dWeight.Length, (long)inFeatures * outFeatures, K, nameof(dWeight));
+            // [out,rows]·[rows,in]: dOutput read transposed
+            Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, dOutput, outFeatures, input, inFeatures, 1f, dWeight, inFeatures);
+        }
+        if (!dBias.IsEmpty)
+        {
+            PackedSequences.RequireLength(dBias.Length, outFeatures, K, nameof(dBias));
+            for (int r = 0; r < rows; r++)
+                System.Numerics.Tensors.TensorPrimitives.Add(dBias, dOutput.Slice(r * outFeatures, outFeatures), dBias);
+        }
+    }
 }

@@ -35,4 +35,24 @@ public static class Softmax
         float sum = RowReductions.Sum(o);
         TensorPrimitives.Divide(o, sum, o); // element-wise, correctly rounded whatever the path
     }
+
+    /// <summary>dInput[r,:] += y ∘ (dy − Σ_c y·dy) from the saved output y; all [rows, cols].</summary>
+    public static void Backward(Span<float> dInput, ReadOnlySpan<float> dOutput, ReadOnlySpan<float> output, int rows, int cols)
+    {
+        const string K = nameof(Softmax);
+        if (rows < 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(cols), $"{K}: need rows ≥ 0 and cols > 0 (rows={rows}, cols={cols}).");
+        PackedSequences.RequireLength(output.Length, (long)rows * cols, K, nameof(output));
+        PackedSequences.RequireLength(dOutput.Length, (long)rows * cols, K, nameof(dOutput));
+        PackedSequences.RequireLength(dInput.Length, (long)rows * cols, K, nameof(dInput));
+        for (int r = 0; r < rows; r++)
+            BackwardRow(dInput.Slice(r * cols, cols), dOutput.Slice(r * cols, cols), output.Slice(r * cols, cols));
+    }
+
+    /// <summary>One row; shared with <see cref="Attention"/>.</summary>
+    internal static void BackwardRow(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y)
+    {
+        float dot = 0f;
+        for (int j = 0; j < y.Length; j++) dot += y[j] * dy[j];
+        for (int j = 0; j < y.Length; j++) dx[j] += y[j] * (dy[j] - dot);
+    }
 }
