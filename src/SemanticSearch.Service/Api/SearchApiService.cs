@@ -1,0 +1,184 @@
+using SemanticSearch.Service.Rpc;
+using System.Diagnostics;
+using SemanticSearch.Index.Embedding;
+using SemanticSearch.Service.Api.V1;
+using SemanticSearch.Service.Rpc.Server;
+using SemanticSearch.Service.Serving;
+using IndexSearch = SemanticSearch.Index.Search;
+
+namespace SemanticSearch.Service.Api;
+
+/// <summary>semanticsearch.v1.SearchService over one <see cref="ServedIndex"/>.</summary>
+public sealed class SearchApiService(ServedIndex index, IClassifier? classifier = null)
+{
+    public const int MaxEncodeTexts = 1024;
+    public const int UpsertBatchSize = 64;
+
+    public GrpcServiceDefinition Definition() =>
+        GrpcServiceDefinition.For(SearchReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("SearchService"))
+            .AddUnary<SearchRequest, SearchResponse>("Search", Search)
+            .AddUnary<FindSimilarRequest, SearchResponse>("FindSimilar", FindSimilar)
+            .AddUnary<EncodeRequest, EncodeResponse>("Encode", Encode)
+            .AddClientStreaming<UpsertRequest, UpsertResponse>("Upsert", Upsert)
+            .AddUnary<DeleteRequest, DeleteResponse>("Delete", Delete)
+            .AddUnary<GetRequest, Document>("Get", Get)
+            .AddUnary<StatsRequest, StatsResponse>("Stats", Stats)
+            .AddUnary<ClassifyRequest, ClassifyResponse>("Classify", Classify)
+            .Build();
+
+    public Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    {
+        var query = SearchRequestMapper.ToIndexRequest(request);
+        if (query.Mode != IndexSearch.SearchMode.Keyword) RequireVectors($"{request.Mode} search");
+        return ApiErrors.Translate(async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            var results = await index.ReadAsync(s => s.Search(query), context.CancellationToken);
+            return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
+        });
+    }
+
+    public Task<SearchResponse> FindSimilar(FindSimilarRequest request, ServerCallContext context)
+    {
+        int top = SearchRequestMapper.TopK(request.TopK);
+        int offset = SearchRequestMapper.Offset(request.Offset);
+        var tags = SearchRequestMapper.Tags(request.Tags);
+        return request.SourceCase switch
+        {
+            FindSimilarRequest.SourceOneofCase.DocumentId => ById(),
+            FindSimilarRequest.SourceOneofCase.Text => Search(ByText(), context),
+            _ => throw SearchRequestMapper.Invalid("set document_id or text"),
+        };
+
+        Task<SearchResponse> ById()
+        {
+            SearchRequestMapper.RequireText(request.DocumentId, "document_id");
+            RequireVectors("FindSimilar");
+            return ApiErrors.Translate(async () =>
+            {
+                var clock = Stopwatch.StartNew();
+                var results = await index.ReadAsync(s => s.MoreLikeThis(request.DocumentId, top, offset, tags), context.CancellationToken);
+                return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
+            });
+        }
+
+        SearchRequest ByText()
+        {
+            var search = new SearchRequest { Text = request.Text, Mode = SearchMode.Vector, TopK = top, Offset = offset };
+            search.Tags.AddRange(tags);
+            return search;
+        }
+    }
+
+    public async Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context)
+    {
+        if (request.Texts.Count == 0 || request.Texts.Count > MaxEncodeTexts)
+            throw SearchRequestMapper.Invalid($"texts must hold between 1 and {MaxEncodeTexts} texts, got {request.Texts.Count}");
+        for (int i = 0; i < request.Texts.Count; i++) SearchRequestMapper.RequireText(request.Texts[i], $"texts[{i}]");
+        var encoder = index.Encoder ?? throw ApiErrors.FailedPrecondition("the server has no model loaded (the index is keyword-only); Encode needs one");
+        var texts = request.Texts.ToArray();
+        context.CancellationToken.ThrowIfCancellationRequested();
+        var vectors = await Task.Run(() =>
+        {
+            var sequences = texts.Select(t => TokenWindowSplitter.QuerySequence(encoder.TokenIds(t), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId)).ToList();
+            return encoder.EncodeIds(sequences, 32);
+        }, context.CancellationToken);
+        var response = new EncodeResponse { Dimension = encoder.Identity.Dimension, ModelFingerprint = encoder.Identity.Fingerprint };
+        foreach (var v in vectors)
+        {
+            var e = new Embedding();
+            e.Values.AddRange(v);
+            response.Embeddings.Add(e);
+        }
+        return response;
+    }
+
+    public async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
+    {
+        var batcher = new UpsertBatcher(index, UpsertBatchSize);
+        while (await requests.MoveNext(context.CancellationToken))
+        {
+            await batcher.AddAsync(requests.Current.Document, context.CancellationToken);
+        }
+        await batcher.FlushAsync(context.CancellationToken);
+        return batcher.Response;
+    }
+
+    public async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        switch (request.TargetCase)
+        {
+            case DeleteRequest.TargetOneofCase.Ids:
+                if (request.Ids.Ids.Count == 0) throw SearchRequestMapper.Invalid("ids must not be empty");
+                for (int i = 0; i < request.Ids.Ids.Count; i++) SearchRequestMapper.RequireText(request.Ids.Ids[i], $"ids[{i}]");
+                var ids = request.Ids.Ids.ToArray();
+                return new DeleteResponse { Deleted = await index.WriteAsync(w => w.Delete(ids), context.CancellationToken) };
+            case DeleteRequest.TargetOneofCase.Tag:
+                SearchRequestMapper.RequireText(request.Tag, "tag");
+                return new DeleteResponse { Deleted = await index.WriteAsync(w => w.DeleteByTag(request.Tag), context.CancellationToken) };
+            default:
+                throw SearchRequestMapper.Invalid("set ids or tag");
+        }
+    }
+
+    public async Task<Document> Get(GetRequest request, ServerCallContext context)
+    {
+        SearchRequestMapper.RequireText(request.Id, "id");
+        var stored = await index.GetAsync(request.Id, context.CancellationToken)
+            ?? throw ApiErrors.NotFound($"no document with id '{request.Id}'");
+        var document = new Document { Id = stored.Id, Title = stored.Title, Text = stored.Text, MetadataJson = stored.MetadataJson ?? "" };
+        document.Tags.AddRange(stored.Tags);
+        return document;
+    }
+
+    public async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
+    {
+        var stats = await index.ReadAsync(s => s.Stats(), context.CancellationToken);
+        var response = new StatsResponse
+        {
+            Documents = stats.Documents,
+            Vectors = stats.Windows,
+            DistinctTags = stats.DistinctTags,
+            Generation = stats.Generation,
+            DatabaseBytes = stats.DatabaseBytes,
+            VectorSearchAvailable = stats.Model is not null && index.Encoder is not null,
+        };
+        if (stats.Model is { } model)
+        {
+            response.ModelFingerprint = model.Identity.Fingerprint;
+            response.Dimension = model.Identity.Dimension;
+            response.MaxSeqLength = model.Identity.MaxSeqLength;
+        }
+        return response;
+    }
+
+    public async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
+    {
+        if (classifier is null)
+            throw new RpcException(StatusCode.Unimplemented,
+                "Classify needs a classification head, and this build has none yet (the classification-head engine is not part of it).");
+        if (request.Texts.Count == 0 || request.Texts.Count > MaxEncodeTexts)
+            throw SearchRequestMapper.Invalid($"texts must hold between 1 and {MaxEncodeTexts} texts, got {request.Texts.Count}");
+        for (int i = 0; i < request.Texts.Count; i++) SearchRequestMapper.RequireText(request.Texts[i], $"texts[{i}]");
+        if (request.TopLabels < 0) throw SearchRequestMapper.Invalid($"top_labels must not be negative, got {request.TopLabels}");
+        var texts = request.Texts.ToArray();
+        int top = request.TopLabels == 0 ? 1 : request.TopLabels;
+        var results = await Task.Run(() => classifier.Classify(texts, top), context.CancellationToken);
+        var response = new ClassifyResponse();
+        foreach (var labels in results)
+        {
+            var c = new Classification();
+            c.Labels.AddRange(labels.Select(l => new LabelScore { Label = l.Label, Score = l.Score }));
+            response.Results.Add(c);
+        }
+        return response;
+    }
+
+    private void RequireVectors(string what)
+    {
+        if (index.Binding is null)
+            throw ApiErrors.FailedPrecondition($"{what} needs vectors, but index '{index.Directory}' is keyword-only (built without a model); use SEARCH_MODE_KEYWORD");
+        if (index.Encoder is null)
+            throw ApiErrors.FailedPrecondition($"{what} needs the index's model ({index.Binding.Identity.Fingerprint}), which the server did not load");
+    }
+}

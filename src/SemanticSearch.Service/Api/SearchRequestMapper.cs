@@ -1,0 +1,108 @@
+using SemanticSearch.Service.Rpc;
+using SemanticSearch.Service.Api.V1;
+using IndexSearch = SemanticSearch.Index.Search;
+
+namespace SemanticSearch.Service.Api;
+
+/// <summary>
+/// Turns API requests into index requests. Every rule is checked here so a bad request is refused
+/// with INVALID_ARGUMENT naming the field, before any index work starts.
+/// </summary>
+public static class SearchRequestMapper
+{
+    public const int DefaultTopK = 10;
+
+    public static IndexSearch.SearchRequest ToIndexRequest(SearchRequest request)
+    {
+        RequireText(request.Text, "text");
+        var mode = request.Mode switch
+        {
+            SearchMode.Keyword => IndexSearch.SearchMode.Keyword,
+            SearchMode.Vector => IndexSearch.SearchMode.Vector,
+            SearchMode.Hybrid => IndexSearch.SearchMode.Hybrid,
+            SearchMode.Unspecified => throw Invalid("mode must be set (SEARCH_MODE_KEYWORD, SEARCH_MODE_VECTOR or SEARCH_MODE_HYBRID)"),
+            _ => throw Invalid($"mode {(int)request.Mode} is not a known SearchMode"),
+        };
+        var fusion = request.Fusion switch
+        {
+            Fusion.Unspecified or Fusion.ReciprocalRank => IndexSearch.FusionMethod.ReciprocalRank,
+            Fusion.Linear => IndexSearch.FusionMethod.Linear,
+            _ => throw Invalid($"fusion {(int)request.Fusion} is not a known Fusion"),
+        };
+        if (request.RrfK < 0 || double.IsNaN(request.RrfK)) throw Invalid($"rrf_k must be positive, got {request.RrfK}");
+        if (request.KeywordWeight < 0 || request.VectorWeight < 0 || double.IsNaN(request.KeywordWeight) || double.IsNaN(request.VectorWeight))
+            throw Invalid("keyword_weight and vector_weight must be non-negative");
+        if (request.HasAlpha && !(request.Alpha >= 0 && request.Alpha <= 1)) throw Invalid($"alpha must be between 0 and 1, got {request.Alpha}");
+        if (request.CandidateDepth < 0 || request.CandidateDepth > IndexSearch.SearchRequest.MaxTop)
+            throw Invalid($"candidate_depth must be between 1 and {IndexSearch.SearchRequest.MaxTop} (0 for the default), got {request.CandidateDepth}");
+        bool defaultWeights = request.KeywordWeight == 0 && request.VectorWeight == 0;
+        return new IndexSearch.SearchRequest(request.Text)
+        {
+            Mode = mode,
+            Top = TopK(request.TopK),
+            Offset = Offset(request.Offset),
+            Tags = Tags(request.Tags),
+            Fusion = fusion,
+            RrfK = request.RrfK == 0 ? 60 : request.RrfK,
+            KeywordWeight = defaultWeights ? 1 : request.KeywordWeight,
+            VectorWeight = defaultWeights ? 1 : request.VectorWeight,
+            Alpha = request.HasAlpha ? request.Alpha : 0.5,
+            CandidateDepth = request.CandidateDepth == 0 ? 100 : request.CandidateDepth,
+            AdvancedSyntax = request.AdvancedSyntax,
+        };
+    }
+
+    /// <summary>top_k: 0 means the default; otherwise 1..10,000.</summary>
+    public static int TopK(int topK)
+    {
+        if (topK == 0) return DefaultTopK;
+        if (topK < 1 || topK > IndexSearch.SearchRequest.MaxTop)
+            throw Invalid($"top_k must be between 1 and {IndexSearch.SearchRequest.MaxTop}, got {topK}");
+        return topK;
+    }
+
+    public static int Offset(int offset)
+    {
+        if (offset < 0 || offset > IndexSearch.SearchRequest.MaxOffset)
+            throw Invalid($"offset must be between 0 and {IndexSearch.SearchRequest.MaxOffset}, got {offset}");
+        return offset;
+    }
+
+    public static IReadOnlyList<string> Tags(IEnumerable<string> tags)
+    {
+        var list = tags.ToList();
+        for (int i = 0; i < list.Count; i++)
+            if (string.IsNullOrWhiteSpace(list[i])) throw Invalid($"tags[{i}] must not be empty");
+        return list;
+    }
+
+    public static void RequireText(string text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw Invalid($"{field} must not be empty");
+    }
+
+    public static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
+
+    public static SearchResponse ToResponse(IndexSearch.SearchResults results, long tookMicros)
+    {
+        var response = new SearchResponse
+        {
+            Mode = results.Mode switch
+            {
+                IndexSearch.SearchMode.Keyword => SearchMode.Keyword,
+                IndexSearch.SearchMode.Vector => SearchMode.Vector,
+                _ => SearchMode.Hybrid,
+            },
+            TookMicros = tookMicros,
+        };
+        foreach (var h in results.Hits)
+        {
+            var hit = new SearchHit { Rank = h.Rank, Id = h.Id, Title = h.Title, Snippet = h.Snippet, Score = h.Score };
+            hit.Tags.AddRange(h.Tags);
+            if (h.KeywordScore is double k) hit.KeywordScore = k;
+            if (h.VectorScore is double v) hit.VectorScore = v;
+            response.Hits.Add(hit);
+        }
+        return response;
+    }
+}
