@@ -107,9 +107,8 @@ public sealed class CallKindTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Peer_and_deadline_are_visible_to_the_handler_context()
+    public async Task Client_identifies_itself_with_a_user_agent()
     {
-        // The echo of a header proves RequestHeaders; peer format is checked through the HTTP context.
         using var client = _server.CreateClient();
         var reply = await client.UnaryAsync(TestServer.Unary, new EchoRequest { Text = "p", EchoHeader = "user-agent" });
         Assert.StartsWith("semanticsearch-grpc-dotnet", reply.HeaderValue);
