@@ -1,0 +1,44 @@
+using SemanticSearch.Service.Api.V1;
+
+namespace SemanticSearch.Service.Api;
+
+/// <summary>Refuses a fine-tuning request with INVALID_ARGUMENT naming the field, before it is queued.</summary>
+internal static class TrainingOptionsValidator
+{
+    public static void Validate(StartFineTuneRequest request)
+    {
+        switch (request.DataCase)
+        {
+            case StartFineTuneRequest.DataOneofCase.Pairs:
+                var pairs = request.Pairs.Pairs;
+                if (pairs.Count == 0 || pairs.Count > FineTuneApiService.MaxInlinePairs)
+                    throw Invalid($"pairs must hold between 1 and {FineTuneApiService.MaxInlinePairs} pairs, got {pairs.Count}");
+                for (int i = 0; i < pairs.Count; i++)
+                {
+                    if (string.IsNullOrWhiteSpace(pairs[i].TextA)) throw Invalid($"pairs[{i}].text_a must not be empty");
+                    if (string.IsNullOrWhiteSpace(pairs[i].TextB)) throw Invalid($"pairs[{i}].text_b must not be empty");
+                    if (!(pairs[i].Score >= 0 && pairs[i].Score <= 1)) throw Invalid($"pairs[{i}].score must be between 0 and 1, got {pairs[i].Score}");
+                }
+                break;
+            case StartFineTuneRequest.DataOneofCase.ServerFile:
+                if (string.IsNullOrWhiteSpace(request.ServerFile)) throw Invalid("server_file must not be empty");
+                if (!File.Exists(request.ServerFile)) throw Invalid($"server_file '{request.ServerFile}' does not exist on the server");
+                break;
+            default:
+                throw Invalid("set pairs or server_file");
+        }
+        var o = request.Options ?? new TrainingOptions();
+        if (!Enum.IsDefined(o.Loss)) throw Invalid($"options.loss {(int)o.Loss} is not a known TrainingLoss");
+        if (o.Epochs < 0 || o.Epochs > 1000) throw Invalid($"options.epochs must be between 1 and 1000 (0 for 1), got {o.Epochs}");
+        if (o.BatchSize < 0 || o.BatchSize > 4096) throw Invalid($"options.batch_size must be between 1 and 4096 (0 for 32), got {o.BatchSize}");
+        if (o.LearningRate < 0 || !double.IsFinite(o.LearningRate)) throw Invalid($"options.learning_rate must be positive, got {o.LearningRate}");
+        if (o.HasWarmupRatio && !(o.WarmupRatio >= 0 && o.WarmupRatio < 1)) throw Invalid($"options.warmup_ratio must be in [0, 1), got {o.WarmupRatio}");
+        if (o.HasWeightDecay && !(o.WeightDecay >= 0 && double.IsFinite(o.WeightDecay))) throw Invalid($"options.weight_decay must be non-negative, got {o.WeightDecay}");
+        if (o.FreezeLayers < 0) throw Invalid($"options.freeze_layers must not be negative, got {o.FreezeLayers}");
+        if (o.HasMaxGradNorm && !(o.MaxGradNorm > 0 && double.IsFinite(o.MaxGradNorm))) throw Invalid($"options.max_grad_norm must be positive, got {o.MaxGradNorm}");
+        if (o.EvalSteps < 0) throw Invalid($"options.eval_steps must not be negative, got {o.EvalSteps}");
+        if (!(o.EvalFraction >= 0 && o.EvalFraction < 0.5)) throw Invalid($"options.eval_fraction must be in [0, 0.5), got {o.EvalFraction}");
+    }
+
+    private static Rpc.RpcException Invalid(string message) => SearchRequestMapper.Invalid(message);
+}

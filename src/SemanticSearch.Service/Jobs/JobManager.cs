@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using SemanticSearch.Service.Api.V1;
+
+namespace SemanticSearch.Service.Jobs;
+
+/// <summary>The queue is full; the caller should retry later.</summary>
+public sealed class JobQueueFullException(string message) : Exception(message);
+
+/// <summary>
+/// Runs fine-tuning jobs one at a time, in submission order, on its own below-normal-priority
+/// thread so that training (CPU-bound for minutes) never occupies thread-pool threads that
+/// searches need. Jobs wait in a bounded queue; state is persisted through <see cref="JobStore"/>
+/// after every change (progress at most once a second) and published to watchers.
+/// </summary>
+public sealed class JobManager : IDisposable
+{
+    private static readonly TimeSpan ProgressSaveInterval = TimeSpan.FromSeconds(1);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Channel<JobRecord>>> _watchers = new(StringComparer.Ordinal);
+    private readonly BlockingCollection<string> _queue;
+    private readonly JobStore _store;
+    private readonly IFineTuneRunner? _runner;
+    private readonly Func<string, string> _outputDirectoryOf;
+    private readonly string? _baseModelPath;
+    private readonly ILogger _logger;
+    private readonly Thread _worker;
+    private readonly CancellationTokenSource _shutdown = new();
+    private CancellationTokenSource? _runningJobCancel;
+    private string? _runningJobId;
+
+    public JobManager(JobStore store, IFineTuneRunner? runner, string? baseModelPath, Func<string, string> outputDirectoryOf,
+        ILogger logger, int queueCapacity = 16)
+    {
+        if (queueCapacity < 1) throw new ArgumentOutOfRangeException(nameof(queueCapacity), "the queue must hold at least one job");
+        _store = store;
+        _runner = runner;
+        _baseModelPath = baseModelPath;
+        _outputDirectoryOf = outputDirectoryOf;
+        _logger = logger;
+        _queue = new BlockingCollection<string>(queueCapacity);
+        Recover();
+        _worker = new Thread(WorkLoop) { IsBackground = true, Name = "fine-tune worker", Priority = ThreadPriority.BelowNormal };
+        _worker.Start();
+    }
+
+    /// <summary>False when no training engine was given: jobs can be listed but not started.</summary>
+    public bool CanRun => _runner is not null;
+
+    /// <summary>Queues a job; throws <see cref="JobQueueFullException"/> when the queue is full.</summary>
+    public JobRecord Submit(StartFineTuneRequest request)
+    {
+        if (_runner is null) throw new InvalidOperationException("no fine-tuning runner is configured");
+        var job = new JobRecord
+        {
+            Id = "ft-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..8],
+            Status = JobStatus.Queued,
+            Description = request.Description,
+            CreatedUtc = DateTime.UtcNow,
+            RequestJson = JsonFormatter.Default.Format(request),
+        };
+        lock (_gate)
+        {
+            // Persist first: a job the client was told about must survive a crash right after.
+            _store.Save(job);
+            if (!_queue.TryAdd(job.Id))
+            {
+                File.Delete(_store.PathOf(job.Id));
+                throw new JobQueueFullException($"the fine-tuning queue is full ({_queue.BoundedCapacity} jobs waiting); retry later");
+            }
+            _jobs[job.Id] = job;
+            return job.Snapshot();
+        }
+    }
+
+    public JobRecord? Find(string id)
+    {
+        lock (_gate) return _jobs.TryGetValue(id, out var job) ? job.Snapshot() : null;
+    }
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<JobRecord> List()
+    {
+        lock (_gate) return _jobs.Values.OrderByDescending(j => j.CreatedUtc).ThenByDescending(j => j.Id, StringComparer.Ordinal).Select(j => j.Snapshot()).ToList();
+    }
+
+    /// <summary>
+    /// Cancels a queued job at once, or asks the running one to stop (it turns CANCELLED when the
+    /// runner notices). A finished job is returned unchanged. Null for an unknown id.
+    /// </summary>
+    public JobRecord? Cancel(string id)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id, out var job)) return null;
+            if (job.Status == JobStatus.Queued) Finish(job, JobStatus.Cancelled, "cancelled before it started");
+            else if (job.Status == JobStatus.Running && _runningJobId == id) _runningJobCancel?.Cancel();
+            return job.Snapshot();
+        }
+    }
+
+    /// <summary>
+    /// A stream of snapshots of job <paramref name="id"/>: the current state at once, then every
+    /// change; it completes after the final state. Null for an unknown id.
+    /// </summary>
+    public ChannelReader<JobRecord>? Watch(string id, out Action unsubscribe)
+    {
+        unsubscribe = () => { };
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id, out var job)) return null;
+            // Latest state wins: a slow watcher skips intermediate steps instead of stalling training.
+            var channel = Channel.CreateBounded<JobRecord>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+            channel.Writer.TryWrite(job.Snapshot());
+            if (job.IsFinal)
+            {
+                channel.Writer.TryComplete();
+                return channel.Reader;
+            }
+            if (!_watchers.TryGetValue(id, out var list)) _watchers[id] = list = new List<Channel<JobRecord>>();
+            list.Add(channel);
+            unsubscribe = () => { lock (_gate) list.Remove(channel); };
+            return channel.Reader;
+        }
+    }
+
+    private void Recover()
+    {
+        var jobs = _store.LoadAll((file, e) => _logger.LogWarning(e, "Skipping unreadable job record {File}.", file));
+        foreach (var job in jobs.OrderBy(j => j.CreatedUtc))
+        {
+            _jobs[job.Id] = job;
+            if (job.Status == JobStatus.Running)
+            {
+                Finish(job, JobStatus.Failed, "the server stopped while the job was running");
+            }
+            else if (job.Status == JobStatus.Queued && !_queue.TryAdd(job.Id))
+            {
+                Finish(job, JobStatus.Failed, "the queue was full when the server restarted");
+            }
+        }
+    }
+
+    private void WorkLoop()
+    {
+        try
+        {
+            foreach (var id in _queue.GetConsumingEnumerable(_shutdown.Token)) RunOne(id);
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void RunOne(string id)
+    {
+        JobRecord job;
+        StartFineTuneRequest request;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id, out job!) || job.Status != JobStatus.Queued) return; // cancelled while queued
+            request = StartFineTuneRequest.Parser.ParseJson(job.RequestJson);
+            job.Status = JobStatus.Running;
+            job.StartedUtc = DateTime.UtcNow;
+            _runningJobId = id;
+            _runningJobCancel = cancel;
+            Publish(job, save: true);
+        }
+        var lastSave = DateTime.UtcNow;
+        try
+        {
+            var runner = _runner ?? throw new InvalidOperationException("this build has no fine-tuning engine; the job cannot run");
+            string output = runner.Run(new FineTuneWork(id, request, _baseModelPath, _outputDirectoryOf(id)), progress =>
+            {
+                lock (_gate)
+                {
+                    job.Step = progress.Step;
+                    job.TotalSteps = progress.TotalSteps;
+                    job.Epoch = progress.Epoch;
+                    job.Loss = progress.Loss;
+                    job.LearningRate = progress.LearningRate;
+                    foreach (var (name, value) in progress.Metrics) job.Metrics[name] = value;
+                    bool save = DateTime.UtcNow - lastSave >= ProgressSaveInterval;
+                    if (save) lastSave = DateTime.UtcNow;
+                    Publish(job, save);
+                }
+            }, cancel.Token);
+            lock (_gate) { job.OutputModel = output; Finish(job, JobStatus.Succeeded, null); }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            lock (_gate) Finish(job, _shutdown.IsCancellationRequested ? JobStatus.Failed : JobStatus.Cancelled,
+                _shutdown.IsCancellationRequested ? "the server stopped while the job was running" : "cancelled by request");
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Fine-tuning job {Job} failed.", id);
+            lock (_gate) Finish(job, JobStatus.Failed, e.Message);
+        }
+        finally
+        {
+            lock (_gate) { _runningJobId = null; _runningJobCancel = null; }
+        }
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private void Finish(JobRecord job, JobStatus status, string? message)
+    {
+        job.Status = status;
+        job.Message = message;
+        job.FinishedUtc = DateTime.UtcNow;
+        Publish(job, save: true);
+        if (_watchers.Remove(job.Id, out var list))
+            foreach (var w in list) w.Writer.TryComplete();
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private void Publish(JobRecord job, bool save)
+    {
+        if (save)
+        {
+            try { _store.Save(job); }
+            catch (IOException e) { _logger.LogError(e, "Could not persist job {Job}.", job.Id); }
+        }
+        if (_watchers.TryGetValue(job.Id, out var list))
+        {
+            var snapshot = job.Snapshot();
+            foreach (var w in list) w.Writer.TryWrite(snapshot);
+        }
+    }
+
+    /// <summary>Stops the worker: a running job is cancelled (and recorded as FAILED: interrupted by shutdown).</summary>
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        _worker.Join(TimeSpan.FromSeconds(30));
+        _queue.Dispose();
+    }
+}

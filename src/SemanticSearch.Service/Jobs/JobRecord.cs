@@ -1,0 +1,44 @@
+namespace SemanticSearch.Service.Jobs;
+
+public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
+
+/// <summary>
+/// The persisted state of one fine-tuning job (one JSON file per job). Mutable only inside
+/// <see cref="JobManager"/>, under its lock; everyone else gets copies from <see cref="Snapshot"/>.
+/// </summary>
+public sealed class JobRecord
+{
+    public string Id { get; set; } = "";
+    public JobStatus Status { get; set; }
+    public string Description { get; set; } = "";
+    public DateTime CreatedUtc { get; set; }
+    public DateTime? StartedUtc { get; set; }
+    public DateTime? FinishedUtc { get; set; }
+    public string? Message { get; set; }
+    public string? OutputModel { get; set; }
+    public long Step { get; set; }
+    public long TotalSteps { get; set; }
+    public int Epoch { get; set; }
+    public double Loss { get; set; }
+    public double LearningRate { get; set; }
+    public Dictionary<string, double> Metrics { get; set; } = new();
+    /// <summary>The StartFineTune request in protobuf JSON, so a queued job can be re-run after a restart.</summary>
+    public string RequestJson { get; set; } = "";
+
+    public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
+
+    /// <summary>Seconds left by linear extrapolation of the time per step so far; -1 when unknown.</summary>
+    public double EtaSeconds(DateTime nowUtc)
+    {
+        if (Status != JobStatus.Running || StartedUtc is not DateTime started || Step <= 0 || TotalSteps <= Step) return Status == JobStatus.Running ? -1 : 0;
+        double perStep = (nowUtc - started).TotalSeconds / Step;
+        return perStep * (TotalSteps - Step);
+    }
+
+    public JobRecord Snapshot()
+    {
+        var copy = (JobRecord)MemberwiseClone();
+        copy.Metrics = new Dictionary<string, double>(Metrics);
+        return copy;
+    }
+}
