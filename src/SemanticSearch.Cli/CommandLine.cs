@@ -9,6 +9,11 @@ public static class CommandLine
     public static readonly IReadOnlyList<ICliCommand> Commands = new ICliCommand[]
     {
         new EncodeCommand(),
+        new IndexCommand(),
+        new SearchCommand(),
+        new DeleteCommand(),
+        new StatsCommand(),
+        new EvalCommand(),
     };
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

@@ -10,15 +10,15 @@ namespace SemanticSearch.Index.Storage;
 public static class IndexDatabase
 {
     public const string FileName = "index.db";
-    private static int _initialized;
+    private static readonly Lazy<bool> SqliteInit = new(() => { SQLitePCL.Batteries_V2.Init(); return true; }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
-    /// <summary>The e_sqlite3 bundle must be wired into SQLitePCL exactly once per process.</summary>
-    public static void EnsureSqliteInitialized()
-    {
-        if (Interlocked.Exchange(ref _initialized, 1) == 0) SQLitePCL.Batteries_V2.Init();
-    }
+    /// <summary>
+    /// The e_sqlite3 bundle must be wired into SQLitePCL exactly once per process, and no thread may
+    /// open a connection before that has finished (a flag set before Init returns would race).
+    /// </summary>
+    public static void EnsureSqliteInitialized() => _ = SqliteInit.Value;
 
     /// <summary>Opens (creating if needed) the database for writing and brings the schema up to date.</summary>
     public static SqliteConnection OpenForWrite(string directory)

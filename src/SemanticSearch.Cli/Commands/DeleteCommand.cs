@@ -1,0 +1,30 @@
+using SemanticSearch.Index;
+
+namespace SemanticSearch.Cli.Commands;
+
+/// <summary>`semsearch delete`: remove documents by id or by tag.</summary>
+public sealed class DeleteCommand : ICliCommand
+{
+    public string Name => "delete";
+    public string Summary => "delete documents by id or by tag";
+    public string Usage => """
+        usage: semsearch delete --index DIR (--id ID [--id ID …] | --tag T)
+
+        Deletes in one transaction; durable when the command reports success. Unknown ids are not an error.
+        """;
+
+    public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        string indexDir = args.RequiredString("index");
+        var ids = args.Strings("id");
+        string? tag = args.String("tag");
+        args.EnsureAllUsed();
+        if ((ids.Count == 0) == (tag is null)) throw new CommandLineException("give either --id (repeatable) or --tag");
+        if (!Directory.Exists(indexDir)) throw new DirectoryNotFoundException($"index directory '{indexDir}' does not exist");
+        IndexSearcher.Open(indexDir).Dispose(); // refuses a directory that is not an index instead of creating one
+        using var writer = IndexWriter.Open(indexDir);
+        int deleted = tag is null ? writer.Delete(ids) : writer.DeleteByTag(tag);
+        stdout.WriteLine($"deleted {deleted} document{(deleted == 1 ? "" : "s")}; {writer.CountDocuments()} remain");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using SemanticSearch.Index;
+using SemanticSearch.Index.Embedding;
+using SemanticSearch.Index.Evaluation;
+using SemanticSearch.Index.Search;
+
+namespace SemanticSearch.Cli.Commands;
+
+/// <summary>`semsearch search`: one query as a table, or a query file as a TREC run.</summary>
+public sealed class SearchCommand : ICliCommand
+{
+    public string Name => "search";
+    public string Summary => "keyword, vector or hybrid search; a table, or a TREC run for a query file";
+    public string Usage => """
+        usage: semsearch search --index DIR (--query TEXT | --like ID | --queries FILE.jsonl --run FILE) [options]
+
+          --mode M        keyword (default) | vector | hybrid
+          --top K         hits to return, 1..10000 (default 10; 100 with --queries)
+          --offset N      skip the first N hits (paging)
+          --tag T         only documents carrying T (repeatable: all tags must match); applied before top-k
+          --fusion F      hybrid: rrf (default) | linear
+          --rrf-k K       RRF constant (default 60)
+          --keyword-weight W, --vector-weight W   RRF per-leg weights (default 1)
+          --alpha A       linear fusion: A·vector + (1−A)·keyword on min-max normalized scores (default 0.5)
+          --advanced      pass --query to SQLite FTS5 as-is (phrases, NEAR, AND/OR/NOT, prefix*)
+          --like ID       "more like this": nearest documents to the stored vectors of document ID
+          --model DIR     model to use instead of the one recorded in the index (must be the same model)
+          --queries FILE  batch mode: JSONL lines {"_id","text"}; writes --run FILE (qid Q0 docid rank score semsearch)
+        """;
+
+    public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        string indexDir = args.RequiredString("index");
+        string? query = args.String("query");
+        string? like = args.String("like");
+        string? queriesPath = args.String("queries");
+        string? runPath = args.String("run");
+        var mode = args.Choice("mode", "keyword", "keyword", "vector", "hybrid") switch
+        {
+            "vector" => SearchMode.Vector,
+            "hybrid" => SearchMode.Hybrid,
+            _ => SearchMode.Keyword,
+        };
+        int top = args.Int("top", queriesPath is null ? 10 : 100, 1, SearchRequest.MaxTop);
+        int offset = args.Int("offset", 0, 0, SearchRequest.MaxOffset);
+        var template = new SearchRequest("")
+        {
+            Mode = mode, Top = top, Offset = offset, Tags = args.Strings("tag"),
+            Fusion = args.Choice("fusion", "rrf", "rrf", "linear") == "linear" ? FusionMethod.Linear : FusionMethod.ReciprocalRank,
+            RrfK = args.Double("rrf-k", 60, 1e-9, 1e9),
+            KeywordWeight = args.Double("keyword-weight", 1, 0, 1e6),
+            VectorWeight = args.Double("vector-weight", 1, 0, 1e6),
+            Alpha = args.Double("alpha", 0.5, 0, 1),
+            AdvancedSyntax = args.Flag("advanced"),
+        };
+        string? modelOverride = args.String("model");
+        args.EnsureAllUsed();
+
+        int sources = (query is null ? 0 : 1) + (like is null ? 0 : 1) + (queriesPath is null ? 0 : 1);
+        if (sources != 1) throw new CommandLineException("give exactly one of --query, --like or --queries");
+        if (query is not null && string.IsNullOrWhiteSpace(query)) throw new CommandLineException("--query must not be empty");
+        if ((queriesPath is null) != (runPath is null)) throw new CommandLineException("--queries and --run go together");
+
+        bool needsModel = mode != SearchMode.Keyword || like is not null;
+        using var searcher = OpenSearcher(indexDir, needsModel, modelOverride);
+        if (like is not null)
+        {
+            SearchResultTable.Write(stdout, searcher.MoreLikeThis(like, top, offset, template.Tags));
+            return ExitCodes.Ok;
+        }
+        if (query is not null)
+        {
+            var clock = Stopwatch.StartNew();
+            var results = searcher.Search(template with { Query = query });
+            SearchResultTable.Write(stdout, results);
+            stderr.WriteLine($"{results.Hits.Count} hits in {clock.Elapsed.TotalMilliseconds:F1} ms");
+            return ExitCodes.Ok;
+        }
+        return RunBatch(searcher, template, queriesPath!, runPath!, stdout, stderr);
+    }
+
+    private static int RunBatch(IndexSearcher searcher, SearchRequest template, string queriesPath, string runPath, TextWriter stdout, TextWriter stderr)
+    {
+        var queries = QueryFile.Read(queriesPath);
+        var progress = new ProgressReporter(stderr, "queries", queries.Count);
+        var latencies = new List<double>(queries.Count);
+        string tmp = runPath + ".tmp";
+        using (var w = new StreamWriter(tmp))
+        {
+            foreach (var (id, text) in queries)
+            {
+                var clock = Stopwatch.StartNew();
+                // A query with no searchable term (only punctuation) just has no results, like in Lucene.
+                var hits = string.IsNullOrWhiteSpace(text) ? Array.Empty<SearchHit>() : searcher.Search(template with { Query = text }).Hits;
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+                TrecRun.WriteQuery(w, id, hits.Select(h => (h.Id, h.Score)));
+                progress.Advance(1);
+            }
+        }
+        File.Move(tmp, runPath, overwrite: true); // a run file is either complete or absent
+        progress.Finish();
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        stdout.WriteLine($"wrote {runPath}: {queries.Count} queries, latency p50 {P(0.5):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms (including query encoding)");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Vector modes load the index's recorded model (or --model); keyword mode never loads one.</summary>
+    private static IndexSearcher OpenSearcher(string indexDir, bool needsModel, string? modelOverride)
+    {
+        if (!needsModel) return IndexSearcher.Open(indexDir);
+        using (var probe = IndexSearcher.Open(indexDir))
+        {
+            if (probe.Model is null) throw new InvalidOperationException($"index '{indexDir}' is keyword-only (built without --model); use --mode keyword");
+            string? modelDir = modelOverride ?? probe.Model.ModelPath;
+            if (modelDir is null) throw new CommandLineException("the index does not record its model's path; pass --model DIR");
+            if (!Directory.Exists(modelDir))
+                throw new DirectoryNotFoundException($"model directory '{modelDir}' recorded in the index does not exist; pass --model DIR");
+            return IndexSearcher.Open(indexDir, SentenceEncoderAdapter.Load(modelDir));
+        }
+    }
+}
