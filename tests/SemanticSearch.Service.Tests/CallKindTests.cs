@@ -76,6 +76,7 @@ public sealed class CallKindTests : IAsyncLifetime
 
         Assert.Equal("a|b|c", reply.Text);
         Assert.Equal(3, reply.MessageCount);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => call.RequestStream.WriteAsync(new EchoRequest { Text = "late" }));
     }
 
     [Fact]

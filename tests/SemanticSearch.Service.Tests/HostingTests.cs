@@ -37,6 +37,14 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_host_that_never_started_disposes_cleanly()
+    {
+        var host = new GrpcServerBuilder().AddService(new EchoService().Build()).Build();
+        await host.DisposeAsync();
+        Assert.Equal(0, host.Port);
+    }
+
+    [Fact]
     public void Handler_for_an_undeclared_method_fails_at_startup()
     {
         var error = Assert.Throws<InvalidOperationException>(() => GrpcServiceDefinition.For(EchoService.Descriptor)

@@ -100,6 +100,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
         {
             await _content.WriteAsync(frame, linked.Token);
         }
+        catch (System.Threading.Channels.ChannelClosedException) when (_finalError is null)
+        {
+            // The request stream was completed, or the server already ended the call with OK.
+            throw new InvalidOperationException("The request stream is complete; no more messages can be written.");
+        }
         catch (Exception e) when (e is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
         {
             throw _finalError ?? Map(e);

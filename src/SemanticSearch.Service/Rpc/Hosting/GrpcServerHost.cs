@@ -97,6 +97,10 @@ public sealed class GrpcServerHost : IAsyncDisposable
             return;
         }
         Health.EnterShutdown();
+        if (Port == 0)
+        {
+            return; // Never started: nothing to drain or stop.
+        }
         await _inFlight.DrainAsync(_options.ShutdownDrainTimeout);
         await _app.StopAsync();
     }
