@@ -22,15 +22,18 @@ public static class ComputeThreads
     /// <summary>
     /// Runs body(0..count-1) on up to <see cref="Count"/> threads (the caller participates).
     /// Items are independent; with one thread or one item it runs inline with no scheduling cost.
+    /// Regions run on the dedicated <see cref="ComputeWorkerPool"/>; a region started while another
+    /// is running (two requests encoding at once) uses Parallel.For; a nested one runs inline.
     /// </summary>
     internal static void For(int count, Action<int> body)
     {
         int threads = Math.Min(Count, count);
-        if (threads <= 1)
+        if (threads <= 1 || ComputeWorkerPool.InsideRegion)
         {
             for (int i = 0; i < count; i++) body(i);
             return;
         }
+        if (ComputeWorkerPool.Shared.TryRun(count, threads, body)) return;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 }
