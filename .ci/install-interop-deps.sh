@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the gRPC interop tests (tests/SemanticSearch.Service.Tests/InteropTests.cs) need on a
-# clean machine: Debian's grpcio/protobuf for /usr/bin/python3, protoc, node, and the npm packages
+# clean machine: Debian's grpcio/protobuf for /usr/bin/python3, protoc (+ well-known .protos), node, and the npm packages
 # pinned in tests/interop/node/package-lock.json. Idempotent; retries network steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ missing_debs=()
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || missing_debs+=(python3-grpcio)
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing_debs+=(python3-protobuf)
 command -v protoc >/dev/null || missing_debs+=(protobuf-compiler)
+# Well-known types (google/protobuf/empty.proto) for protoc; only "recommended" by protobuf-compiler.
+[ -f /usr/include/google/protobuf/empty.proto ] || missing_debs+=(libprotobuf-dev)
 command -v node >/dev/null || missing_debs+=(nodejs)
 command -v npm >/dev/null || missing_debs+=(npm)
 

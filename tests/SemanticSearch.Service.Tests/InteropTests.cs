@@ -31,6 +31,8 @@ public sealed class InteropTests : IAsyncLifetime
         var probe = await RunAsync(DebianPython, ["-c", "import grpc, google.protobuf"], TimeSpan.FromSeconds(30));
         AssertDependency(probe.ExitCode == 0, "python modules grpc/google.protobuf for /usr/bin/python3 (Debian packages python3-grpcio, python3-protobuf): " + probe.Output);
         AssertDependency(FindOnPath("protoc") is not null, "protoc (Debian package protobuf-compiler)");
+        AssertDependency(File.Exists("/usr/include/google/protobuf/empty.proto"),
+            "/usr/include/google/protobuf/empty.proto (Debian package libprotobuf-dev)");
 
         var script = Path.Combine(RepositoryRoot, "tests", "interop", "python_client.py");
         var result = await RunAsync(DebianPython, [script, $"127.0.0.1:{_server.Host.Port}", "interop-key"], TimeSpan.FromMinutes(2));

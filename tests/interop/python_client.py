@@ -44,7 +44,7 @@ def generate_stubs(repo_root, out_dir):
     protos = os.path.join(repo_root, "protos")
     files = ["testing/echo.proto", "grpc/health/v1/health.proto", "grpc/reflection/v1alpha/reflection.proto"]
     include_dirs = ["-I", protos]
-    # Well-known types (google/protobuf/empty.proto) ship with protoc's include directory.
+    # Well-known types (google/protobuf/empty.proto): Debian ships them in libprotobuf-dev.
     for candidate in ("/usr/include", "/usr/local/include"):
         if os.path.exists(os.path.join(candidate, "google", "protobuf", "empty.proto")):
             include_dirs += ["-I", candidate]
