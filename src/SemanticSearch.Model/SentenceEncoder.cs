@@ -48,6 +48,8 @@ public sealed class SentenceEncoder
     /// <summary>
     /// sha256 (hex) over everything that determines outputs: weights, vocabulary, architecture, pooling,
     /// normalization, max_seq_length and lower-casing. Equal after <see cref="Save"/> and reload.
+    /// Computed once, on first use: weights are treated as immutable once an encoder is built (training
+    /// saves and reloads rather than serving from weights it is still changing).
     /// </summary>
     public string Fingerprint => _fingerprint.Value;
 

@@ -104,6 +104,21 @@ public class EncodeCommandTests : IDisposable
         foreach (int i in new[] { 0, 2047, 2048, 2499 }) Assert.Equal(encoder.Encode(new[] { texts[i] })[0], output[i].Embedding);
     }
 
+    [Fact]
+    public void Lines_longer_than_the_read_buffer_are_read_whole()
+    {
+        // 300 KB of text on one line (the reader's buffer starts at 64 KB), then a short line.
+        string longText = string.Join(' ', Enumerable.Repeat("transfer", 33_000));
+        File.WriteAllText(PathOf("long.jsonl"), JsonSerializer.Serialize(new { id = "long", text = longText }) + "\n{\"id\": 7, \"text\": \"short\"}");
+        var (code, stdout, err) = Run("encode", "--model", ModelDir, "--input", PathOf("long.jsonl"), "--output", "-");
+        Assert.True(code == 0, err);
+        var output = ReadOutput(stdout);
+        Assert.Equal(new[] { "long", "7" }, output.Select(o => o.Id));
+        var expected = SentenceEncoder.Load(ModelDir).Encode(new[] { longText, "short" });
+        Assert.Equal(expected[0], output[0].Embedding);
+        Assert.Equal(expected[1], output[1].Embedding);
+    }
+
     [Theory]
     [InlineData("{\"id\": \"b\"}", "missing \"text\"")]
     [InlineData("[\"not\", \"an object\"]", "expected a JSON object")]
