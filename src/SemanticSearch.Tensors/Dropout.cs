@@ -9,6 +9,7 @@ public readonly struct DropoutMask
 {
     private readonly ulong _key;
     private readonly uint _threshold; // keep when the element's 24-bit uniform ≥ threshold
+    private readonly float _scale;
 
     /// <summary>A mask dropping each element with <paramref name="probability"/>; 0 gives the identity.</summary>
     public DropoutMask(ulong key, float probability)
@@ -18,7 +19,7 @@ public readonly struct DropoutMask
         _key = key;
         Probability = probability;
         _threshold = (uint)Math.Round(probability * (1 << 24));
-        Scale = probability == 0f ? 1f : 1f / (1f - probability);
+        _scale = 1f / (1f - probability);
     }
 
     /// <summary>The mask that keeps everything (inference, or dropout 0).</summary>
@@ -26,7 +27,7 @@ public readonly struct DropoutMask
 
     public float Probability { get; }
     /// <summary>Inverted-dropout scale 1/(1−p) applied to kept elements (torch's convention).</summary>
-    public float Scale { get; }
+    public float Scale => _threshold == 0 ? 1f : _scale; // default(DropoutMask) is the identity too
     public bool IsActive => _threshold != 0;
 
     /// <summary>
@@ -44,7 +45,7 @@ public readonly struct DropoutMask
     }
 
     /// <summary>The multiplier of element <paramref name="index"/>: Scale if kept, else 0.</summary>
-    public float Factor(long index) => Keeps(index) ? Scale : 0f;
+    public float Factor(long index) => _threshold == 0 ? 1f : Keeps(index) ? _scale : 0f;
 
     // SplitMix64's finalizer: a bijective avalanche mix, so consecutive counters give independent-looking bits.
     private static ulong Mix(ulong z)
@@ -74,6 +75,11 @@ public static class Dropout
     public static void Backward(Span<float> dInput, ReadOnlySpan<float> dOutput, DropoutMask mask)
     {
         PackedSequences.RequireLength(dInput.Length, dOutput.Length, nameof(Dropout), nameof(dInput));
+        if (!mask.IsActive)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(dInput, dOutput, dInput);
+            return;
+        }
         for (int i = 0; i < dOutput.Length; i++) dInput[i] += dOutput[i] * mask.Factor(i);
     }
 

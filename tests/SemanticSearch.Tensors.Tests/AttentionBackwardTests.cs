@@ -128,3 +128,16 @@ public class AttentionBackwardTests
         Assert.All(z, v => Assert.Equal(1f, v));
     }
 }
+
+public class DropoutMaskIdentityTests
+{
+    [Fact]
+    public void None_and_default_are_the_identity_in_forward_and_backward()
+    {
+        Assert.Equal(1f, DropoutMask.None.Factor(5));
+        Assert.Equal(1f, default(DropoutMask).Scale);
+        var dx = new float[3];
+        Dropout.Backward(dx, new float[] { 1, 2, 3 }, DropoutMask.None);
+        Assert.Equal(new float[] { 1, 2, 3 }, dx);
+    }
+}
