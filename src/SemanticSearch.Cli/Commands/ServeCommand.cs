@@ -1,0 +1,40 @@
+using SemanticSearch.Service.Hosting;
+
+namespace SemanticSearch.Cli.Commands;
+
+/// <summary>`semsearch serve`: the gRPC front door over one index, until SIGTERM / Ctrl-C.</summary>
+public sealed class ServeCommand : ICliCommand
+{
+    public string Name => "serve";
+    public string Summary => "serve an index over gRPC (semanticsearch.v1.SearchService, FineTuneService, health, reflection)";
+    public string Usage => """
+        usage: semsearch serve --index DIR [--model DIR] [--port N] [--address IP] [--api-key K] [--tls-cert FILE [--tls-key FILE]]
+
+          --index DIR        index to serve (created if missing; bound to --model when given and empty)
+          --model DIR        sentence-transformers model (default: the one the index records; none = keyword-only)
+          --port N           TCP port (default 50051; 0 = any free port)
+          --address IP       listen address (default 127.0.0.1)
+          --api-key K        require "authorization: Bearer K" (health checks stay open)
+          --tls-cert FILE    PEM certificate: serve HTTP/2 over TLS
+          --tls-key FILE     PEM private key (when not inside --tls-cert)
+          --searchers N      queries answered in parallel (default: cores, 2..8)
+
+        Every option can also come from appsettings.json in the working directory or from environment
+        variables SEMSEARCH_INDEX, SEMSEARCH_PORT, SEMSEARCH_API_KEY, ... (command line wins).
+        Prints "semsearch serve: listening on URL" on stdout when ready; logs (one line per call) go to stderr.
+        SIGTERM or Ctrl-C: finish in-flight calls (new ones get UNAVAILABLE), flush writes, exit 0.
+        """;
+
+    private static readonly string[] Options = ["index", "model", "port", "address", "api-key", "tls-cert", "tls-key", "searchers"];
+
+    public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var overrides = new List<KeyValuePair<string, string?>>();
+        foreach (var name in Options)
+            if (args.String(name) is { } value) overrides.Add(new(name, value));
+        args.EnsureAllUsed();
+        var settings = ServerSettings.From(ServerSettings.BuildConfiguration(overrides));
+        using var loggers = ProductServerRunner.CreateConsoleLoggers();
+        return ProductServerRunner.RunAsync(settings, stdout, loggers).GetAwaiter().GetResult();
+    }
+}

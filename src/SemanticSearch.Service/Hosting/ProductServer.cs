@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SemanticSearch.Index;
+using SemanticSearch.Index.Embedding;
+using SemanticSearch.Service.Api;
+using SemanticSearch.Service.Jobs;
+using SemanticSearch.Service.Rpc.Hosting;
+using SemanticSearch.Service.Serving;
+
+namespace SemanticSearch.Service.Hosting;
+
+/// <summary>
+/// The product server: one index, its model, the job manager and the gRPC host with the
+/// SearchService, FineTuneService, health and reflection. Stopping drains in-flight calls
+/// (new ones get UNAVAILABLE), waits for the write in progress, stops the job worker and closes
+/// the index, in that order, so every acknowledged write is on disk.
+/// </summary>
+public sealed class ProductServer : IAsyncDisposable
+{
+    private readonly ServedIndex _index;
+    private readonly JobManager _jobs;
+    private readonly GrpcServerHost _host;
+    private readonly ILoggerFactory _loggers;
+    private readonly TimeSpan _drain;
+    private int _stopped;
+
+    private ProductServer(ServedIndex index, JobManager jobs, GrpcServerHost host, ILoggerFactory loggers, TimeSpan drain)
+    {
+        _index = index; _jobs = jobs; _host = host; _loggers = loggers; _drain = drain;
+    }
+
+    public GrpcServerHost Host => _host;
+    public ServedIndex Index => _index;
+    public JobManager Jobs => _jobs;
+    public Uri Address => _host.Address;
+
+    /// <summary>Opens the index (creating it if needed), loads its model and builds the host (not started).</summary>
+    public static ProductServer Create(ServerSettings settings, ILoggerFactory loggers, IFineTuneRunner? runner = null, IClassifier? classifier = null)
+    {
+        var log = loggers.CreateLogger("SemanticSearch.Service");
+        string? modelPath = settings.ModelDirectory ?? RecordedModelPath(settings.IndexDirectory);
+        ITextEncoder? encoder = null;
+        if (modelPath is not null)
+        {
+            log.LogInformation("Loading model {Model}", modelPath);
+            encoder = SentenceEncoderAdapter.Load(modelPath);
+        }
+        var index = ServedIndex.Open(settings.IndexDirectory, encoder, modelPath, settings.Searchers);
+        JobManager? jobs = null;
+        try
+        {
+            string jobsRoot = Path.Combine(settings.IndexDirectory, "jobs");
+            jobs = new JobManager(new JobStore(jobsRoot), runner, modelPath, id => Path.Combine(settings.IndexDirectory, "models", id),
+                loggers.CreateLogger("SemanticSearch.Service.Jobs"), settings.JobQueueCapacity);
+            var builder = new GrpcServerBuilder().Configure(o =>
+            {
+                o.Address = settings.Address;
+                o.Port = settings.Port;
+                o.ApiKey = settings.ApiKey;
+                o.ShutdownDrainTimeout = settings.ShutdownDrainTimeout;
+                o.CompressResponses = settings.CompressResponses;
+                if (settings.TlsCertificatePath is not null)
+                    o.Tls = new ServerTlsOptions { PemCertificatePath = settings.TlsCertificatePath, PemKeyPath = settings.TlsKeyPath };
+            });
+            builder.AddService(new SearchApiService(index, classifier).Definition());
+            builder.AddService(new FineTuneApiService(jobs).Definition());
+            builder.ConfigureWebHost(web =>
+            {
+                web.Services.AddSingleton(loggers);
+                web.Services.AddSingleton<IStartupFilter, CallLoggingStartupFilter>();
+            });
+            var host = builder.Build();
+            log.LogInformation("Index {Index}: {Mode}", settings.IndexDirectory,
+                index.Binding is null ? "keyword-only" : encoder is null ? "vectors present, model not loaded" : $"model {index.Binding.Identity.Fingerprint[..12]}");
+            return new ProductServer(index, jobs, host, loggers, settings.ShutdownDrainTimeout);
+        }
+        catch
+        {
+            jobs?.Dispose();
+            index.Dispose();
+            throw;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => _host.StartAsync(cancellationToken);
+
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _host.StopAsync();
+        await _index.DrainWritesAsync(_drain + TimeSpan.FromSeconds(30));
+        _jobs.Dispose();
+        _index.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _host.DisposeAsync();
+    }
+
+    /// <summary>The model folder an existing index was built with, if it recorded one.</summary>
+    private static string? RecordedModelPath(string indexDirectory)
+    {
+        if (!File.Exists(SemanticSearch.Index.Storage.IndexDatabase.PathIn(indexDirectory))) return null;
+        using var searcher = IndexSearcher.Open(indexDirectory);
+        return searcher.Model?.ModelPath;
+    }
+}
