@@ -9,6 +9,8 @@ public static class CommandLine
     public static readonly IReadOnlyList<ICliCommand> Commands = new ICliCommand[]
     {
         new EncodeCommand(),
+        new ServeCommand(),
+        new RemoteSearchCommand(),
         new IndexCommand(),
         new SearchCommand(),
         new DeleteCommand(),
