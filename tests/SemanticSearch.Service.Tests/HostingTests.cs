@@ -80,7 +80,7 @@ public sealed class HostingTests
     {
         await using var server = await TestServer.StartAsync(o => o.ShutdownDrainTimeout = TimeSpan.FromSeconds(10));
         using var client = server.CreateClient();
-        var running = client.UnaryAsync(TestServer.Unary, new EchoRequest { Text = "finishing", SleepMs = 1500 });
+        var running = client.UnaryAsync(TestServer.Unary, new EchoRequest { Text = "finishing", SleepMs = 3000 });
         await server.Echo.SleepStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
 
         var stopping = server.Host.StopAsync();
