@@ -174,7 +174,7 @@ def run_checks(address, api_key, out_dir):
         expect_status(lambda: check_health(health.HealthCheckRequest(service="no.such.Service"), timeout=10),
                       grpc.StatusCode.NOT_FOUND, "unknown service health")
 
-    @check("reflection list_services and file_containing_symbol")
+    @check("reflection: list services, fetch descriptors, call through them")
     def _():
         info = method("stream_stream", "ServerReflectionInfo", reflection.ServerReflectionRequest,
                       reflection.ServerReflectionResponse, "grpc.reflection.v1alpha.ServerReflection")
@@ -189,6 +189,21 @@ def run_checks(address, api_key, out_dir):
         expect_equal([p.name for p in protos], ["testing/echo.proto", "google/protobuf/empty.proto"], "descriptor files")
         expect_equal([m.name for m in protos[0].service[0].method],
                      ["Unary", "ServerStream", "ClientStream", "Bidi", "NotImplemented"], "reflected methods")
+        # Like grpcurl: build the request/response types from the reflected descriptors alone, then call.
+        from google.protobuf import descriptor_pool, message_factory
+        pool = descriptor_pool.DescriptorPool()
+        for proto in reversed(protos):  # dependencies first
+            pool.Add(proto)
+        service = pool.FindServiceByName("semanticsearch.testing.v1.Echo")
+        unary_descriptor = service.FindMethodByName("Unary")
+        factory = message_factory.MessageFactory(pool)
+        request_type = factory.GetPrototype(unary_descriptor.input_type)
+        reply_type = factory.GetPrototype(unary_descriptor.output_type)
+        dynamic_unary = channel.unary_unary("/semanticsearch.testing.v1.Echo/Unary",
+                                            request_serializer=request_type.SerializeToString,
+                                            response_deserializer=reply_type.FromString)
+        reply = dynamic_unary(request_type(text="via reflection"), metadata=auth, timeout=10)
+        expect_equal(reply.text, "via reflection", "call through reflected descriptors")
 
     failures = 0
     for name, fn in CHECKS:
