@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SemanticSearch.Tensors;
@@ -73,6 +74,7 @@ public static partial class Attention
     }
 
     // One (sequence, head): scores row by row into P, softmax in place, then O = P·V.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardHead(float* output, float* probs, float* qkv, int start, int length, int h, int heads, int hidden,
         DropoutMask dropout, long maskBase)
     {
@@ -88,8 +90,8 @@ public static partial class Attention
         // Kᵀ [d, lp] and V [length, dp], zero-padded so every score / output lane runs the same FMA chain.
         float* kt = ScratchBuffers.Get(ScratchBuffers.AttentionKeys, d * lp);
         float* v = ScratchBuffers.Get(ScratchBuffers.AttentionValues, length * dp);
-        float* scores = ScratchBuffers.Get(ScratchBuffers.AttentionScores, lp + (probs == null ? length * length : 0));
-        float* p = probs != null ? probs : scores + lp;
+        float* scores = ScratchBuffers.Get(ScratchBuffers.AttentionScores, 4 * lp + (probs == null ? length * length : 0));
+        float* p = probs != null ? probs : scores + 4 * lp;
         for (int c = 0; c < d; c++)
         {
             for (int j = 0; j < length; j++) kt[c * lp + j] = kBase[(nint)j * stride + c];
@@ -101,38 +103,126 @@ public static partial class Attention
             for (int c = d; c < dp; c++) v[j * dp + c] = 0f;
         }
 
-        for (int i = 0; i < length; i++)
+        // Query rows four at a time: scores[r, j] = (Σ_c q_{i0+r}[c]·k_j[c]) · scale, c ascending.
+        for (int i0 = 0; i0 < length; i0 += 4)
         {
-            float* qi = qBase + (nint)i * stride;
-            // scores[j] = (Σ_c q_i[c]·k_j[c]) · scale, c ascending, 8 keys per vector.
-            for (int jb = 0; jb < lp; jb += 8)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int c = 0; c < d; c++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(qi[c]), Vector256.Load(kt + c * lp + jb), acc);
-                (acc * Vector256.Create(scale)).Store(scores + jb);
-            }
-            var row = new Span<float>(p + (nint)i * length, length);
-            Softmax.ForwardRow(row, new ReadOnlySpan<float>(scores, length));
-            if (dropout.IsActive)
-            {
-                // The scores are consumed; reuse their buffer for the dropped row so the saved P stays pre-dropout.
-                long rowBase = maskBase + (long)i * length;
-                for (int j = 0; j < length; j++) scores[j] = row[j] * dropout.Factor(rowBase + j);
-                row = new Span<float>(scores, length);
-            }
+            int rows = Math.Min(4, length - i0);
+            if (rows == 4) ScoreFourRows(qBase + (nint)i0 * stride, stride, kt, lp, d, scale, scores);
+            else for (int r = 0; r < rows; r++) ScoreRow(qBase + (nint)(i0 + r) * stride, kt, lp, d, scale, scores + r * lp);
 
-            // out_i[c] = Σ_j P[i,j]·v_j[c], j ascending, 8 channels per vector.
-            float* oi = output + (nint)(start + i) * hidden + h * d;
-            for (int cb = 0; cb < dp; cb += 8)
+            for (int r = 0; r < rows; r++)
             {
-                var acc = Vector256<float>.Zero;
-                for (int j = 0; j < length; j++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(row[j]), Vector256.Load(v + j * dp + cb), acc);
-                int valid = Math.Min(8, d - cb);
-                if (valid == 8) acc.Store(oi + cb);
-                else for (int c = 0; c < valid; c++) oi[cb + c] = acc.GetElement(c);
+                int i = i0 + r;
+                float* rowScores = scores + r * lp;
+                var row = new Span<float>(p + (nint)i * length, length);
+                Softmax.ForwardRow(row, new ReadOnlySpan<float>(rowScores, length));
+                if (dropout.IsActive)
+                {
+                    // This row's scores are consumed; reuse their buffer for the dropped row so the saved P stays pre-dropout.
+                    long rowBase = maskBase + (long)i * length;
+                    for (int j = 0; j < length; j++) rowScores[j] = row[j] * dropout.Factor(rowBase + j);
+                    row = new Span<float>(rowScores, length);
+                }
+                WeightedValues(row, v, dp, d, output + (nint)(start + i) * hidden + h * d);
             }
         }
+    }
+
+    // Every score is one FMA chain over c in ascending order, whichever of the two routines computes
+    // it, so its bits never depend on grouping. Several independent chains per loop hide FMA latency
+    // (a single chain runs at ~1/8 of the FMA peak).
+
+    // Four query rows (q + r·stride) against all keys: four chains, each Kᵀ load shared by the rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ScoreFourRows(float* q, int stride, float* kt, int lp, int d, float scale, float* scores)
+    {
+        float* q0 = q, q1 = q + stride, q2 = q1 + stride, q3 = q2 + stride;
+        var scaleVector = Vector256.Create(scale);
+        for (int jb = 0; jb < lp; jb += 8)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int c = 0; c < d; c++)
+            {
+                var k = Vector256.Load(kt + c * lp + jb);
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(q0[c]), k, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(q1[c]), k, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(q2[c]), k, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(q3[c]), k, s3);
+            }
+            (s0 * scaleVector).Store(scores + jb);
+            (s1 * scaleVector).Store(scores + lp + jb);
+            (s2 * scaleVector).Store(scores + 2 * lp + jb);
+            (s3 * scaleVector).Store(scores + 3 * lp + jb);
+        }
+    }
+
+    // One query row against all keys, four key blocks (32 keys) per pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ScoreRow(float* qi, float* kt, int lp, int d, float scale, float* scores)
+    {
+        var scaleVector = Vector256.Create(scale);
+        int jb = 0;
+        for (; jb + 32 <= lp; jb += 32)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int c = 0; c < d; c++)
+            {
+                var qc = Vector256.Create(qi[c]);
+                float* kc = kt + c * lp + jb;
+                s0 = Vector256.FusedMultiplyAdd(qc, Vector256.Load(kc), s0);
+                s1 = Vector256.FusedMultiplyAdd(qc, Vector256.Load(kc + 8), s1);
+                s2 = Vector256.FusedMultiplyAdd(qc, Vector256.Load(kc + 16), s2);
+                s3 = Vector256.FusedMultiplyAdd(qc, Vector256.Load(kc + 24), s3);
+            }
+            (s0 * scaleVector).Store(scores + jb);
+            (s1 * scaleVector).Store(scores + jb + 8);
+            (s2 * scaleVector).Store(scores + jb + 16);
+            (s3 * scaleVector).Store(scores + jb + 24);
+        }
+        for (; jb < lp; jb += 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (int c = 0; c < d; c++)
+                acc = Vector256.FusedMultiplyAdd(Vector256.Create(qi[c]), Vector256.Load(kt + c * lp + jb), acc);
+            (acc * scaleVector).Store(scores + jb);
+        }
+    }
+
+    // out[c] = Σ_j P[j]·v_j[c], j ascending, 8 channels per vector, four channel blocks per pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightedValues(ReadOnlySpan<float> row, float* v, int dp, int d, float* output)
+    {
+        int length = row.Length, cb = 0;
+        for (; cb + 32 <= dp; cb += 32)
+        {
+            Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default;
+            for (int j = 0; j < length; j++)
+            {
+                var pj = Vector256.Create(row[j]);
+                float* vj = v + j * dp + cb;
+                o0 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj), o0);
+                o1 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj + 8), o1);
+                o2 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj + 16), o2);
+                o3 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj + 24), o3);
+            }
+            StoreValid(o0, output + cb, d - cb);
+            StoreValid(o1, output + cb + 8, d - cb - 8);
+            StoreValid(o2, output + cb + 16, d - cb - 16);
+            StoreValid(o3, output + cb + 24, d - cb - 24);
+        }
+        for (; cb < dp; cb += 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (int j = 0; j < length; j++)
+                acc = Vector256.FusedMultiplyAdd(Vector256.Create(row[j]), Vector256.Load(v + j * dp + cb), acc);
+            StoreValid(acc, output + cb, d - cb);
+        }
+    }
+
+    // Stores the first `valid` lanes (all 8 when valid ≥ 8): padded head channels are not written.
+    private static unsafe void StoreValid(Vector256<float> value, float* destination, int valid)
+    {
+        if (valid >= 8) value.Store(destination);
+        else for (int c = 0; c < valid; c++) destination[c] = value.GetElement(c);
     }
 }

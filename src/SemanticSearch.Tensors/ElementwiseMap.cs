@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SemanticSearch.Tensors;
@@ -15,6 +16,7 @@ internal interface IVectorFunction
 /// </summary>
 internal static class ElementwiseMap
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TFunction>(Span<float> output, ReadOnlySpan<float> input, string kernel)
         where TFunction : struct, IVectorFunction
     {

@@ -22,7 +22,8 @@ internal static unsafe class FewRowsGemm
         GemmPacking.PackB(packed, a, lda, transB: !transA, p0: 0, kc: k, j0: 0, nc: m, nr, alpha);
 
         int weightPanels = (n + mr - 1) / mr;
-        int chunks = Math.Min(weightPanels, threads * 4);
+        // Several chunks per thread so a descheduled thread does not hold up the rest; one if serial.
+        int chunks = threads == 1 ? 1 : Math.Min(weightPanels, threads * 4);
         int perChunk = (weightPanels + chunks - 1) / chunks;
         nint packedAddress = (nint)packed, aAddress = (nint)a, bAddress = (nint)b, cAddress = (nint)c;
         ComputeThreads.For((weightPanels + perChunk - 1) / perChunk, t =>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SemanticSearch.Tensors;
@@ -15,6 +16,7 @@ internal static class RowReductions
     /// <summary>Σ (x[i] − center)².</summary>
     public static float SumSquaredDeviations(ReadOnlySpan<float> x, float center) => SumCore(x, center, squareCentered: true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SumCore(ReadOnlySpan<float> x, float center, bool squareCentered)
     {
         var c = Vector256.Create(center);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -18,6 +19,7 @@ public static class Softmax
     }
 
     /// <summary>One row; shared with <see cref="Attention"/>. Every element takes the same vector path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRow(Span<float> o, ReadOnlySpan<float> x)
     {
         int n = x.Length, i = 0;

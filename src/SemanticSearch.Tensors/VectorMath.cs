@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SemanticSearch.Tensors;
@@ -17,6 +18,7 @@ internal static class VectorMath
     private const float ExpLowClamp = -104f;             // exp(-104) < smallest subnormal / 2
 
     /// <summary>e^x, ≤ 2 ulp for normal results; +inf above ln(MaxValue), 0 far below.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
         var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpLowClamp)), Vector256.Create(ExpOverflow));
@@ -48,6 +50,7 @@ internal static class VectorMath
     /// erf(x), absolute error below 5e-7. |x| &lt; 0.5: Maclaurin series x·P(x²) (keeps relative accuracy
     /// near zero); otherwise Abramowitz–Stegun 7.1.26, 1 − t·Q(t)·e^(−x²), t = 1/(1 + 0.3275911|x|).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Erf(Vector256<float> x)
     {
         var ax = Vector256.Abs(x);
@@ -74,6 +77,7 @@ internal static class VectorMath
     }
 
     /// <summary>tanh(x) = sign(x)·(1 − 2/(e^(2|x|) + 1)); absolute error ~1e-7, saturates cleanly to ±1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
         var e = Exp(Vector256.Abs(x) * Vector256.Create(2f));
