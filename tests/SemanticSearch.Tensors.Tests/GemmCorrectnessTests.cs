@@ -58,10 +58,14 @@ public class GemmCorrectnessTests
     }
 
     [Theory]
-    [InlineData(150, 70, 600)]  // many rows: shared packed B and row blocks (2 threads), 3 K blocks
-    [InlineData(5, 3100, 40)]   // few rows, wide: column chunks (2 threads); n > NC column blocks (1 thread)
-    public void SerialAndMultiThreadedPathsReproduceTheFmaChainBitForBit(int m, int n, int k)
+    [InlineData(150, 70, 600, "vector256")]  // many rows: shared packed B and row blocks (2 threads), 3 K blocks
+    [InlineData(150, 70, 600, "vector512")]
+    [InlineData(150, 70, 600, "scalar")]
+    [InlineData(5, 3100, 40, "vector256")]   // few rows, wide: column chunks / few-row path (2 threads); n > NC (1 thread)
+    [InlineData(70, 200, 50, "vector512")]   // just above the few-row limit
+    public void SerialAndMultiThreadedPathsReproduceTheFmaChainBitForBit(int m, int n, int k, string kernelName)
     {
+        var gemm = new ManagedGemm(KernelByName(kernelName));
         foreach (int threads in new[] { 1, 2 })
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
@@ -71,7 +75,7 @@ public class GemmCorrectnessTests
                 var c = Reference.Random(m * n, 3);
                 int lda = ta ? m : k, ldb = tb ? k : n;
                 var expected = Reference.GemmFmaChain(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n);
-                Reference.WithThreads(threads, () => new ManagedGemm().Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n));
+                Reference.WithThreads(threads, () => gemm.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n));
                 Reference.AssertBitsEqual(expected, c, $"{m}x{n}x{k} tA={ta} tB={tb} threads={threads}");
             }
     }
