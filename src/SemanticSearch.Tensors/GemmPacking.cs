@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace SemanticSearch.Tensors;
@@ -25,7 +26,15 @@ internal static unsafe class GemmPacking
             {
                 // p outer so the panel is written sequentially; the `rows` source rows stream in parallel.
                 float* src = a + (i0 + ir) * lda + p0;
-                for (int p = 0; p < kc; p++)
+                int p = 0;
+                if (Avx.IsSupported && mr == 6 && rows == 6)
+                {
+                    // 8 k steps at a time through a register transpose. `p + 8 < kc` keeps at least one
+                    // step for the scalar loop, which overwrites the 2 floats the last 8-wide store spills.
+                    var scale = Vector256.Create(alpha);
+                    for (; p + 8 < kc; p += 8) TransposeSixRows(src + p, lda, panel + p * 6, scale);
+                }
+                for (; p < kc; p++)
                 {
                     float* d = panel + p * mr;
                     for (int r = 0; r < rows; r++) d[r] = alpha * src[r * lda + p];
@@ -88,6 +97,31 @@ internal static unsafe class GemmPacking
             if (alpha != 1f)
                 for (int i = 0; i < kc * nr; i++) panel[i] *= alpha;
         }
+    }
+
+    // dst[q·6 + r] = scale·src[r·lds + q] for r < 6, q < 8, written as eight overlapping 8-float
+    // stores in increasing q (each one's 2 spare lanes are overwritten by the next).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeSixRows(float* src, nint lds, float* dst, Vector256<float> scale)
+    {
+        var r0 = Avx.LoadVector256(src) * scale; var r1 = Avx.LoadVector256(src + lds) * scale;
+        var r2 = Avx.LoadVector256(src + 2 * lds) * scale; var r3 = Avx.LoadVector256(src + 3 * lds) * scale;
+        var r4 = Avx.LoadVector256(src + 4 * lds) * scale; var r5 = Avx.LoadVector256(src + 5 * lds) * scale;
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t4, 0x44); var s5 = Avx.Shuffle(t4, t4, 0xEE);
+        var s6 = Avx.Shuffle(t5, t5, 0x44); var s7 = Avx.Shuffle(t5, t5, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + 6, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 12, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 18, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 24, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 30, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 36, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 42, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     // dst[p·ldd + j] = src[j·lds + p] for an 8×8 block (pure data movement, no rounding).
