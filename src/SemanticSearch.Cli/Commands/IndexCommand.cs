@@ -51,6 +51,8 @@ public sealed class IndexCommand : ICliCommand
         var report = new CorpusIngestor(writer, new IngestOptions { BatchSize = batchSize, OnError = onError, Csv = csv },
             warning => stderr.WriteLine($"warning: {warning}"), n => progress.Advance(n)).Ingest(entries);
         progress.Finish();
+        // A changed index gets its keyword segments merged: queries then read one segment, not one per batch.
+        if (report.Added + report.Updated > 0) writer.Optimize();
         double secs = clock.Elapsed.TotalSeconds;
         stdout.WriteLine($"indexed {indexDir}: {report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, " +
                          $"{report.Skipped} skipped, {report.DuplicateIds} duplicate ids, {report.WindowsEmbedded} windows embedded; " +

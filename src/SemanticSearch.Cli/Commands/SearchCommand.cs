@@ -91,7 +91,7 @@ public sealed class SearchCommand : ICliCommand
             {
                 var clock = Stopwatch.StartNew();
                 // A query with no searchable term (only punctuation) just has no results, like in Lucene.
-                var hits = string.IsNullOrWhiteSpace(text) ? Array.Empty<SearchHit>() : searcher.Search(template with { Query = text }).Hits;
+                var hits = string.IsNullOrWhiteSpace(text) ? Array.Empty<SearchHit>() : searcher.Search(template with { Query = text, Snippets = false }).Hits;
                 latencies.Add(clock.Elapsed.TotalMilliseconds);
                 TrecRun.WriteQuery(w, id, hits.Select(h => (h.Id, h.Score)));
                 progress.Advance(1);

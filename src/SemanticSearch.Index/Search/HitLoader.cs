@@ -21,7 +21,7 @@ internal sealed class HitLoader(SqliteConnection conn, KeywordSearcher keyword)
             using var r = cmd.ExecuteReader();
             if (!r.Read()) continue; // cannot happen inside one snapshot; be defensive about a racing delete
             string text = r.GetString(2);
-            string? snippet = match is null || request is null ? null : keyword.Snippet(match, f.Doc, request.HighlightStart, request.HighlightEnd);
+            string? snippet = match is null || request is null || !request.Snippets ? null : keyword.Snippet(match, f.Doc, request.HighlightStart, request.HighlightEnd);
             var tags = JsonSerializer.Deserialize<string[]>(r.GetString(3)) ?? Array.Empty<string>();
             hits.Add(new SearchHit(firstRank + i, r.GetString(0), r.GetString(1), snippet ?? PlainSnippet(text), f.Score, f.KeywordScore, f.VectorScore, tags));
         }

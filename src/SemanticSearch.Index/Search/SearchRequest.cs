@@ -27,6 +27,8 @@ public sealed record SearchRequest(string Query)
     /// <summary>Pass <see cref="Query"/> to FTS5 unchanged (phrases, NEAR, AND/OR/NOT, prefix*).</summary>
     public bool AdvancedSyntax { get; init; }
     public int CandidateDepth { get; init; } = 100;
+    /// <summary>Highlighted snippets cost one extra FTS5 lookup per hit; batch evaluation turns them off.</summary>
+    public bool Snippets { get; init; } = true;
     public string HighlightStart { get; init; } = "[";
     public string HighlightEnd { get; init; } = "]";
 
