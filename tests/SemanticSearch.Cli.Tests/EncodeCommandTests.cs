@@ -167,6 +167,26 @@ public class EncodeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_problem_names_the_file_and_tensor()
+    {
+        string model = PathOf("broken-model");
+        Directory.CreateDirectory(model);
+        foreach (string file in Directory.GetFiles(ModelDir)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        Directory.CreateDirectory(Path.Combine(model, "1_Pooling"));
+        File.Copy(Path.Combine(ModelDir, "1_Pooling", "config.json"), Path.Combine(model, "1_Pooling", "config.json"));
+        string weights = Path.Combine(model, "model.safetensors");
+        var tensors = SemanticSearch.Checkpoints.SafeTensorsFile.Read(weights).Values.Where(t => t.Name != "encoder.layer.0.output.dense.weight").ToList();
+        SemanticSearch.Checkpoints.SafeTensorsFile.Write(weights, tensors);
+        File.WriteAllText(PathOf("in.txt"), "x\n");
+
+        var (code, _, err) = Run("encode", "--model", model, "--input", PathOf("in.txt"), "--output", PathOf("out.jsonl"));
+        Assert.Equal(1, code);
+        Assert.Contains("model.safetensors", err);
+        Assert.Contains("encoder.layer.0.output.dense.weight", err);
+        Assert.False(File.Exists(PathOf("out.jsonl")));
+    }
+
+    [Fact]
     public void Bad_model_folder_is_a_one_line_error()
     {
         File.WriteAllText(PathOf("in.txt"), "x\n");

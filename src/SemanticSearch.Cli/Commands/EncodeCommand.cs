@@ -36,6 +36,8 @@ public sealed class EncodeCommand : ICliCommand
         args.EnsureAllUsed();
         if (!File.Exists(input)) throw new FileNotFoundException($"input file not found: {input}");
 
+        // The thread count is process-wide; put it back so an in-process caller (tests, a host) is unaffected.
+        int previousThreads = ComputeThreads.Count;
         try
         {
             ComputeThreads.Count = threads;
@@ -51,6 +53,10 @@ public sealed class EncodeCommand : ICliCommand
         {
             stderr.WriteLine($"semsearch {Name}: error: {e.Message}");
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            ComputeThreads.Count = previousThreads;
         }
     }
 
