@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -33,6 +34,27 @@ public sealed class ServerCallContextTests
         var deadline = DateTime.Parse(reply.HeaderValue, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         Assert.InRange(deadline, before.AddSeconds(25), before.AddSeconds(35));
         Assert.Equal("/semanticsearch.testing.v1.Echo/Unary", reply.RequestEncoding);
+    }
+
+    [Fact]
+    public async Task Unknown_request_fields_are_preserved_for_the_handler()
+    {
+        // The handler re-serializes what it parsed; newer clients' fields must survive the round trip.
+        var service = GrpcServiceDefinition.For(EchoService.Descriptor)
+            .AddUnary<EchoRequest, EchoReply>("Unary", (request, context) =>
+                Task.FromResult(new EchoReply { Payload = request.ToByteString() }))
+            .Build();
+        await using var host = await StartAsync(service);
+        using var http = new HttpClient(new SocketsHttpHandler()) { BaseAddress = host.Address };
+        byte[] unknownField = [0x98, 0x06, 0x2A]; // field 99, varint 42
+        var body = SemanticSearch.Service.Rpc.Framing.MessageFramer.FrameBytes(
+            [.. new EchoRequest { Text = "k" }.ToByteArray(), .. unknownField], compressedFlag: false);
+
+        var response = await RawGrpcRequest.SendAsync(http, RawGrpcRequest.EchoUnaryPath, body);
+
+        var echoed = EchoReply.Parser.ParseFrom(response.Body.AsSpan(5).ToArray()).Payload.ToByteArray();
+        Assert.EndsWith(Convert.ToHexString(unknownField), Convert.ToHexString(echoed));
+        Assert.Equal("k", EchoRequest.Parser.ParseFrom(echoed).Text);
     }
 
     [Fact]
