@@ -95,6 +95,8 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
 
     public async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
     {
+        if (index.Binding is not null && index.Encoder is null)
+            throw ApiErrors.FailedPrecondition($"index '{index.Directory}' is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
         var batcher = new UpsertBatcher(index, UpsertBatchSize);
         while (await requests.MoveNext(context.CancellationToken))
         {

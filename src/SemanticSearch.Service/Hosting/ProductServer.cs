@@ -69,6 +69,7 @@ public sealed class ProductServer : IAsyncDisposable
             {
                 web.Services.AddSingleton(loggers);
                 web.Services.AddSingleton<IStartupFilter, CallLoggingStartupFilter>();
+                web.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, SignalFreeHostLifetime>();
             });
             var host = builder.Build();
             log.LogInformation("Index {Index}: {Mode}", settings.IndexDirectory,
