@@ -5,7 +5,8 @@ namespace SemanticSearch.Service.Tests;
 
 /// <summary>
 /// Coarse throughput numbers on loopback (printed with --logger "console;verbosity=detailed").
-/// The floors are an order of magnitude below what a 2-core machine does, so they catch
+/// The floors sit well below what a loaded 2-core machine does (~900-1900 unary calls/s at load
+/// average 40; ~25k streamed messages/s), so they catch
 /// pathologies (per-message stalls, missing flushes, serialized calls), not noise.
 /// </summary>
 public sealed class ThroughputSmokeTests(ITestOutputHelper output) : IAsyncLifetime
@@ -41,7 +42,7 @@ public sealed class ThroughputSmokeTests(ITestOutputHelper output) : IAsyncLifet
         var sorted = latencies.SelectMany(l => l).Order().ToArray();
         output.WriteLine($"unary: {workers * callsPerWorker} calls, {workers} concurrent: {rate:F0} calls/s, " +
                          $"p50 {sorted[sorted.Length / 2]:F2} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:F2} ms");
-        Assert.True(rate > 200, $"only {rate:F0} unary calls/s");
+        Assert.True(rate > 100, $"only {rate:F0} unary calls/s");
     }
 
     [Fact]
