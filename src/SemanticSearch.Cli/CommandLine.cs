@@ -16,6 +16,8 @@ public static class CommandLine
         new DeleteCommand(),
         new StatsCommand(),
         new EvalCommand(),
+        new ModelInitCommand(),
+        new TrainCommand(),
     };
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
