@@ -24,7 +24,7 @@ public sealed class SentenceEncoder
     private readonly PoolingModule _pooling;
     private readonly NormalizeModule? _normalize;
     private readonly ConcurrentBag<EncoderWorkspace> _workspaces = new();
-    private readonly Lazy<string> _fingerprint;
+    private Lazy<string> _fingerprint;
 
     internal SentenceEncoder(TransformerModule transformer, PoolingModule pooling, NormalizeModule? normalize)
     {
@@ -51,7 +51,14 @@ public sealed class SentenceEncoder
     /// Computed once, on first use: weights are treated as immutable once an encoder is built (training
     /// saves and reloads rather than serving from weights it is still changing).
     /// </summary>
-    public string Fingerprint => _fingerprint.Value;
+    public string Fingerprint => Volatile.Read(ref _fingerprint).Value;
+
+    /// <summary>
+    /// Forgets the cached <see cref="Fingerprint"/>; call after changing weights in place (training updates the
+    /// shared weight arrays), so the next read hashes the new weights.
+    /// </summary>
+    public void InvalidateFingerprint() =>
+        Volatile.Write(ref _fingerprint, new Lazy<string>(() => ModelFingerprint.Compute(this), LazyThreadSafetyMode.ExecutionAndPublication));
 
     /// <summary>
     /// Loads a sentence-transformers folder (modules.json), or a plain Hugging Face BERT folder, which

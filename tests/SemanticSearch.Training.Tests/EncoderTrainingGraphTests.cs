@@ -149,4 +149,22 @@ public class EncoderTrainingGraphTests
         }
         Assert.True(checkedCount >= 40);
     }
+
+    [Fact]
+    public void Weights_are_shared_with_the_encoder_and_the_fingerprint_follows_after_invalidation()
+    {
+        var encoder = Load();
+        var graph = new SentenceEncoderTrainingGraph(encoder, new TrainingGraphOptions());
+        string before = encoder.Fingerprint;
+        var embeddingBefore = encoder.EncodeIds([Batch[0]])[0];
+        var y = graph.Forward(Batch, training: false);
+        graph.Backward(Weights(y.Length));
+        // One plain SGD step on every parameter through TrainableParameter.Value.
+        foreach (var p in graph.Parameters)
+            for (int i = 0; i < p.Value.Length; i++) p.Value[i] -= 0.01f * p.Grad[i];
+        Assert.NotEqual(embeddingBefore, encoder.EncodeIds([Batch[0]])[0]); // the encoder runs the updated arrays
+        Assert.Equal(before, encoder.Fingerprint); // cached until told
+        encoder.InvalidateFingerprint();
+        Assert.NotEqual(before, encoder.Fingerprint);
+    }
 }
