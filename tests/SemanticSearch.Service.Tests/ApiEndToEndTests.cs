@@ -17,7 +17,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ApiTestCorpus.WriteTinyModel(ModelDirectory);
+        ApiTestCorpus.WriteTinyModel(ModelDirectory, withClassifierHead: true);
         Server = await ApiServerProcess.StartAsync("--index", IndexDirectory, "--model", ModelDirectory, "--port", "0", "--api-key", ApiKey);
         using var client = Server.Client(ApiKey);
         // One bad document in the middle: the stream must go on and report it by position.
@@ -205,16 +205,42 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Classify_and_ActivateModel_say_plainly_they_are_UNIMPLEMENTED()
+    public async Task Classify_returns_probabilities_over_the_heads_labels_best_first()
     {
         using var client = Client();
-        var request = new ClassifyRequest();
-        request.Texts.Add("lost card");
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(request));
-        Assert.Equal(RpcStatus.Unimplemented, e.StatusCode);
-        Assert.Contains("classification head", e.Detail);
+        var request = new ClassifyRequest { TopLabels = 3 };
+        request.Texts.AddRange(["lost card", "transfer fee"]);
+        var response = await client.ClassifyAsync(request);
+        Assert.Equal(2, response.Results.Count);
+        foreach (var result in response.Results)
+        {
+            Assert.Equal(ApiTestCorpus.HeadLabels.Order(), result.Labels.Select(l => l.Label).Order());
+            Assert.Equal(1.0, result.Labels.Sum(l => l.Score), 4); // softmax
+            Assert.Equal(result.Labels.Select(l => l.Score).OrderByDescending(x => x), result.Labels.Select(l => l.Score));
+            Assert.Equal(result.Labels[0].Label, Assert.Single(result.AssignedLabels)); // threshold 0: the most probable
+        }
+        request.TopLabels = 1;
+        var again = await client.ClassifyAsync(request);
+        Assert.Equal(response.Results[0].Labels[0], Assert.Single(again.Results[0].Labels));
+        var empty = new ClassifyRequest();
+        empty.Texts.Add(" ");
+        Assert.Equal(RpcStatus.InvalidArgument, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(empty))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ActivateModel_and_StartFineTune_say_plainly_they_are_UNIMPLEMENTED()
+    {
+        using var client = Client();
         var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = fixture.ModelDirectory }));
         Assert.Equal(RpcStatus.Unimplemented, a.StatusCode);
+        Assert.Contains("re-embedding", a.Detail);
+        var start = new StartFineTuneRequest { Pairs = new PairList() };
+        start.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
+        var s = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StartFineTuneAsync(start));
+        Assert.Equal(RpcStatus.Unimplemented, s.StatusCode);
+        Assert.Contains("fine-tuning engine", s.Detail);
+        Assert.Empty((await client.ListJobsAsync()).Jobs);
+        Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.CancelJobAsync("ft-none"))).StatusCode);
     }
 
     [Fact]

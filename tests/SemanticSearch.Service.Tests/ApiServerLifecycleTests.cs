@@ -64,6 +64,11 @@ public sealed class ApiServerLifecycleTests : IDisposable
         var encode = new EncodeRequest();
         encode.Texts.Add("card");
         Assert.Equal(RpcStatus.FailedPrecondition, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.EncodeAsync(encode))).StatusCode);
+        var classify = new ClassifyRequest();
+        classify.Texts.Add("card");
+        var c = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(classify));
+        Assert.Equal(RpcStatus.FailedPrecondition, c.StatusCode);
+        Assert.Contains("no classifier head", c.Detail);
         Assert.Equal("card-lost", (await client.SearchAsync(new SearchRequest { Text = "lost card", Mode = SearchMode.Keyword })).Hits[0].Id);
     }
 

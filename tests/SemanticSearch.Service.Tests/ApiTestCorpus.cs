@@ -19,12 +19,17 @@ internal static class ApiTestCorpus
 
     public const int Dimension = 32;
 
-    /// <summary>Writes a 2-layer, 32-wide random model to <paramref name="directory"/>.</summary>
-    public static void WriteTinyModel(string directory)
+    public static readonly string[] HeadLabels = ["cards", "transfers", "other"];
+
+    /// <summary>
+    /// Writes a 2-layer, 32-wide random model to <paramref name="directory"/>, with a randomly
+    /// initialised softmax classifier head over <see cref="HeadLabels"/> when asked.
+    /// </summary>
+    public static void WriteTinyModel(string directory, bool withClassifierHead = false)
     {
         Assert.True(File.Exists(Vocab), $"the tests need the vocabulary at {Vocab}");
         int vocabSize = File.ReadLines(Vocab).Count();
-        RandomModelWriter.Write(directory, Vocab, new BertConfig
+        var encoder = RandomModelWriter.Write(directory, Vocab, new BertConfig
         {
             VocabSize = vocabSize,
             HiddenSize = Dimension,
@@ -33,6 +38,12 @@ internal static class ApiTestCorpus
             IntermediateSize = 64,
             MaxPositionEmbeddings = 128,
         }, new RandomModelOptions { Seed = 7 });
+        if (!withClassifierHead) return;
+        var head = SemanticSearch.Model.Heads.ClassifierHead.CreateInitialized(new SemanticSearch.Model.Heads.ClassifierHeadConfig
+        {
+            InputDimension = Dimension, LabelCount = HeadLabels.Length, EncoderFingerprint = encoder.Fingerprint,
+        }, HeadLabels, seed: 3);
+        head.Save(Path.Combine(directory, SemanticSearch.Model.Heads.ClassifierHead.DefaultFolderName));
     }
 
     public static Document Doc(string id, string title, string text, params string[] tags)

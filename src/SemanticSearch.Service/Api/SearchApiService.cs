@@ -157,8 +157,8 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
     public async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
     {
         if (classifier is null)
-            throw new RpcException(StatusCode.Unimplemented,
-                "Classify needs a classification head, and this build has none yet (the classification-head engine is not part of it).");
+            throw ApiErrors.FailedPrecondition(
+                "the served model has no classifier head (expected a 'classifier' folder inside the model folder; train one with the classifier trainer), so Classify cannot answer");
         if (request.Texts.Count == 0 || request.Texts.Count > MaxEncodeTexts)
             throw SearchRequestMapper.Invalid($"texts must hold between 1 and {MaxEncodeTexts} texts, got {request.Texts.Count}");
         for (int i = 0; i < request.Texts.Count; i++) SearchRequestMapper.RequireText(request.Texts[i], $"texts[{i}]");
@@ -167,10 +167,11 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         int top = request.TopLabels == 0 ? 1 : request.TopLabels;
         var results = await Task.Run(() => classifier.Classify(texts, top), context.CancellationToken);
         var response = new ClassifyResponse();
-        foreach (var labels in results)
+        foreach (var result in results)
         {
             var c = new Classification();
-            c.Labels.AddRange(labels.Select(l => new LabelScore { Label = l.Label, Score = l.Score }));
+            c.Labels.AddRange(result.Top.Select(l => new LabelScore { Label = l.Label, Score = l.Score }));
+            c.AssignedLabels.AddRange(result.Assigned);
             response.Results.Add(c);
         }
         return response;

@@ -44,7 +44,10 @@ public sealed class ProductServer : IAsyncDisposable
         if (modelPath is not null)
         {
             log.LogInformation("Loading model {Model}", modelPath);
-            encoder = SentenceEncoderAdapter.Load(modelPath);
+            var adapter = SentenceEncoderAdapter.Load(modelPath);
+            encoder = adapter;
+            classifier ??= HeadClassifier.TryLoad(adapter.Encoder, modelPath);
+            log.LogInformation("Classifier head: {Head}", classifier is null ? "none (Classify answers FAILED_PRECONDITION)" : "loaded");
         }
         var index = ServedIndex.Open(settings.IndexDirectory, encoder, modelPath, settings.Searchers);
         JobManager? jobs = null;
