@@ -87,4 +87,14 @@ public class IndexCommandTests : IDisposable
         Assert.Equal(1, bad.Code);
         Assert.Contains("no column named 'nope'", bad.Err);
     }
+
+    [Fact]
+    public void A_bare_index_name_lives_under_the_default_root()
+    {
+        Assert.Equal(Path.Combine("index", "banking"), IndexLocation.Resolve("banking"));
+        Assert.Equal("./banking", IndexLocation.Resolve("./banking"));
+        Assert.Equal("/data/idx", IndexLocation.Resolve("/data/idx"));
+        Assert.Equal("a/b", IndexLocation.Resolve("a/b"));
+        Assert.Throws<CommandLineException>(() => IndexLocation.Resolve(" "));
+    }
 }

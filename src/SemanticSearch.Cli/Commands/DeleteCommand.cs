@@ -15,7 +15,7 @@ public sealed class DeleteCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string indexDir = args.RequiredString("index");
+        string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         var ids = args.Strings("id");
         string? tag = args.String("tag");
         args.EnsureAllUsed();

@@ -13,7 +13,7 @@ public sealed class IndexCommand : ICliCommand
     public string Usage => """
         usage: semsearch index --index DIR --input FILE|FOLDER [options]
 
-          --index DIR          index directory (created if missing)
+          --index DIR          index directory (created if missing); a bare NAME means index/NAME
           --input PATH         BEIR corpus .jsonl ({"_id","title","text","tags","metadata"}),
                                .csv with a header row, or a folder of text files (id = relative path)
           --model DIR          sentence-transformers model; binds the index to it (vector + hybrid search).
@@ -33,7 +33,7 @@ public sealed class IndexCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string indexDir = args.RequiredString("index");
+        string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string input = args.RequiredString("input");
         string? modelDir = args.String("model");
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;

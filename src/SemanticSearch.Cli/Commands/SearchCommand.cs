@@ -30,7 +30,7 @@ public sealed class SearchCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string indexDir = args.RequiredString("index");
+        string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string? query = args.String("query");
         string? like = args.String("like");
         string? queriesPath = args.String("queries");

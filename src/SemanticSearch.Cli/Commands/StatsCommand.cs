@@ -11,7 +11,7 @@ public sealed class StatsCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string indexDir = args.RequiredString("index");
+        string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         args.EnsureAllUsed();
         using var searcher = IndexSearcher.Open(indexDir);
         var s = searcher.Stats();

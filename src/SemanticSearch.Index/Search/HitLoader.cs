@@ -22,7 +22,7 @@ internal sealed class HitLoader(SqliteConnection conn, KeywordSearcher keyword)
             if (!r.Read()) continue; // cannot happen inside one snapshot; be defensive about a racing delete
             string text = r.GetString(2);
             string? snippet = match is null || request is null || !request.Snippets ? null : keyword.Snippet(match, f.Doc, request.HighlightStart, request.HighlightEnd);
-            var tags = JsonSerializer.Deserialize<string[]>(r.GetString(3)) ?? Array.Empty<string>();
+            var tags = SemanticSearch.Index.Storage.TagListJson.Read(r.GetString(3));
             hits.Add(new SearchHit(firstRank + i, r.GetString(0), r.GetString(1), snippet ?? PlainSnippet(text), f.Score, f.KeywordScore, f.VectorScore, tags));
         }
         return hits;

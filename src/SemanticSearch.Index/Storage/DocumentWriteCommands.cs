@@ -68,7 +68,7 @@ internal sealed class DocumentWriteCommands : IDisposable
         var d = plan.Document;
         cmd.Parameters["$title"].Value = d.Title;
         cmd.Parameters["$text"].Value = d.Text;
-        cmd.Parameters["$tags"].Value = JsonSerializer.Serialize(d.Tags);
+        cmd.Parameters["$tags"].Value = TagListJson.Write(d.Tags);
         cmd.Parameters["$metadata"].Value = (object?)d.MetadataJson ?? DBNull.Value;
         cmd.Parameters["$ch"].Value = plan.ContentHash;
         cmd.Parameters["$rh"].Value = plan.RecordHash;
