@@ -16,6 +16,8 @@ public static class CommandLine
         new DeleteCommand(),
         new StatsCommand(),
         new EvalCommand(),
+        new ClassifierTrainCommand(),
+        new ClassifyCommand(),
         new ModelInitCommand(),
         new TrainCommand(),
     };

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using SemanticSearch.Model;
+using SemanticSearch.Model.Heads;
+
+namespace SemanticSearch.Training.Classification;
+
+/// <summary>What `semsearch classifier train` was asked to do.</summary>
+public sealed record ClassifierTrainingRequest
+{
+    public required string ModelFolder { get; init; }
+    public required string DataFile { get; init; }
+    public required string OutputFolder { get; init; }
+    public string? ValidationFile { get; init; }
+    public string TextColumn { get; init; } = "text";
+    public string LabelColumn { get; init; } = "label";
+    public HeadTrainingOptions Options { get; init; } = new();
+    public bool Overwrite { get; init; }
+    public int EncodeBatchSize { get; init; } = 64;
+}
+
+public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds);
+
+/// <summary>
+/// Frozen-encoder training end to end: embed the training (and validation) texts once, train the head, pick
+/// the threshold on validation data, evaluate, and write the output folder = a copy of the model folder with
+/// the head and its report in "classifier/" — one folder carrying encoder + head. The folder is assembled
+/// under a temporary name and renamed into place only when complete, so a failed run never leaves a
+/// half-written model or destroys an existing one.
+/// </summary>
+public static class ClassifierTrainingRun
+{
+    public static ClassifierTrainingResult Run(ClassifierTrainingRequest request, TextWriter log)
+    {
+        string model = Path.GetFullPath(request.ModelFolder), output = Path.GetFullPath(request.OutputFolder);
+        if (!Directory.Exists(model)) throw new DirectoryNotFoundException($"model folder not found: {request.ModelFolder}");
+        if (string.Equals(model.TrimEnd('/'), output.TrimEnd('/'), StringComparison.Ordinal))
+            throw new ArgumentException($"--output must differ from --model ({request.ModelFolder}); the model folder is copied, never modified");
+        if (Directory.Exists(output) && !request.Overwrite) throw new IOException($"output folder already exists: {request.OutputFolder} (pass --overwrite to replace it)");
+        if (File.Exists(output)) throw new IOException($"output path is a file: {request.OutputFolder}");
+        request.Options.Validate();
+
+        var train = LabeledTextReader.Read(request.DataFile, request.TextColumn, request.LabelColumn);
+        var validation = request.ValidationFile is null ? null : LabeledTextReader.Read(request.ValidationFile, request.TextColumn, request.LabelColumn);
+        var space = LabelSpace.FromTrainingData(train, request.Options.MultiLabel, request.DataFile);
+        if (validation is not null && !space.MultiLabel)
+            for (int i = 0; i < validation.Count; i++)
+                if (validation[i].Labels.Count != 1)
+                    throw new Data.TrainingDataException(request.ValidationFile!, null, $"text #{i + 1} has {validation[i].Labels.Count} labels; single-label evaluation needs exactly one");
+
+        var encoder = SentenceEncoder.Load(model);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cache = new EmbeddingCache(encoder, request.EncodeBatchSize);
+        var trainX = cache.Embed(train.Select(t => t.Text).ToList());
+        var validationX = validation is null ? null : cache.Embed(validation.Select(t => t.Text).ToList());
+        double encodeSeconds = clock.Elapsed.TotalSeconds;
+        log.WriteLine($"embedded {cache.Count} distinct texts ({encoder.Dimension} dims) in {encodeSeconds:F1} s");
+
+        var validationSet = validation is null ? null : new HeadValidationSet(validationX!, validation.Select(v => v.Labels).ToList());
+        var trained = FrozenHeadTrainer.Train(trainX, space,
+            space.MultiLabel ? null : space.SingleTargets(train), space.MultiLabel ? space.MultiTargets(train) : null,
+            encoder.Fingerprint, request.Options, validationSet,
+            e => log.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}{(e.ValidationMacroF1 is double f ? $", validation macro-F1 {f:F4}" : "")}"));
+        log.WriteLine($"trained the head in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
+
+        var head = trained.Head;
+        var evalX = validationX ?? trainX;
+        var evalGold = (validation ?? train).Select(t => t.Labels).ToList();
+        var probabilities = evalX.Select(e => head.Probabilities(e)).ToList();
+        if (validation is not null)
+        {
+            var (threshold, f1) = ThresholdSelector.Choose(head.Labels, probabilities, evalGold, space.MultiLabel);
+            head.SetThreshold(threshold);
+            log.WriteLine($"threshold {threshold:0.00} chosen on validation data (macro-F1 {f1:F4}, unknown counted as wrong)");
+        }
+        var predicted = ThresholdSelector.Predict(head.Labels, probabilities, space.MultiLabel, head.Config.Threshold);
+        var metrics = ClassificationMetrics.Compute(head.Labels, evalGold, predicted, space.MultiLabel);
+        string evaluatedOn = validation is null ? $"training data {request.DataFile} (no --validation given)" : $"validation data {request.ValidationFile}";
+
+        string staging = output.TrimEnd('/') + $".partial-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        try
+        {
+            CopyModel(model, staging);
+            string headFolder = Path.Combine(staging, ClassifierHead.DefaultFolderName);
+            head.Save(headFolder);
+            ClassificationReportWriter.Write(headFolder, metrics, new JsonObject
+            {
+                ["evaluated_on"] = evaluatedOn, ["training_data"] = request.DataFile, ["mode"] = "frozen",
+                ["best_epoch"] = trained.BestEpoch, ["epochs_run"] = trained.History.Count, ["threshold"] = head.Config.Threshold,
+                ["train_seconds"] = trained.Seconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
+            });
+            Replace(staging, output);
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+            throw;
+        }
+        return new ClassifierTrainingResult(output, trained, metrics, evaluatedOn, encodeSeconds);
+    }
+
+    /// <summary>Copies every file of the model folder except an existing head (the new one replaces it).</summary>
+    private static void CopyModel(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(from, file);
+            if (relative.StartsWith(ClassifierHead.DefaultFolderName + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            string target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static void Replace(string staging, string output)
+    {
+        if (!Directory.Exists(output)) { Directory.Move(staging, output); return; }
+        string old = output.TrimEnd('/') + $".old-{Environment.ProcessId}";
+        Directory.Move(output, old);
+        Directory.Move(staging, output);
+        Directory.Delete(old, true);
+    }
+}
+
+/// <summary>Embeds each distinct text once per run (training and validation sets often share texts).</summary>
+public sealed class EmbeddingCache(SentenceEncoder encoder, int batchSize)
+{
+    private readonly Dictionary<string, float[]> _cache = new(StringComparer.Ordinal);
+
+    public int Count => _cache.Count;
+
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts)
+    {
+        var missing = texts.Where(t => !_cache.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
+        var vectors = encoder.Encode(missing, batchSize);
+        for (int i = 0; i < missing.Count; i++) _cache[missing[i]] = vectors[i];
+        return texts.Select(t => _cache[t]).ToList();
+    }
+}
