@@ -87,20 +87,25 @@ public static partial class Attention
         float* kBase = qBase + hidden;
         float* vBase = qBase + 2 * hidden;
 
-        // Kᵀ [d, lp] and V [length, dp], zero-padded so every score / output lane runs the same FMA chain.
+        // Kᵀ [d, lp] zero-padded so every score lane runs the same FMA chain. Short sequences make this
+        // per-(sequence, head) setup a large share of the work, so it is done 8×8 in registers.
         float* kt = ScratchBuffers.Get(ScratchBuffers.AttentionKeys, d * lp);
-        float* v = ScratchBuffers.Get(ScratchBuffers.AttentionValues, length * dp);
         float* scores = ScratchBuffers.Get(ScratchBuffers.AttentionScores, 4 * lp + (probs == null ? length * length : 0));
         float* p = probs != null ? probs : scores + 4 * lp;
-        for (int c = 0; c < d; c++)
+        TransposeKeys(kBase, stride, length, d, kt, lp);
+        // V [length, dp]: when d is whole vectors, read V in place from qkv (same loads, same FMA chains);
+        // otherwise copy it zero-padded.
+        float* v = vBase;
+        nint vStride = stride;
+        if (dp != d)
         {
-            for (int j = 0; j < length; j++) kt[c * lp + j] = kBase[(nint)j * stride + c];
-            for (int j = length; j < lp; j++) kt[c * lp + j] = 0f;
-        }
-        for (int j = 0; j < length; j++)
-        {
-            for (int c = 0; c < d; c++) v[j * dp + c] = vBase[(nint)j * stride + c];
-            for (int c = d; c < dp; c++) v[j * dp + c] = 0f;
+            v = ScratchBuffers.Get(ScratchBuffers.AttentionValues, length * dp);
+            vStride = dp;
+            for (int j = 0; j < length; j++)
+            {
+                for (int c = 0; c < d; c++) v[j * dp + c] = vBase[(nint)j * stride + c];
+                for (int c = d; c < dp; c++) v[j * dp + c] = 0f;
+            }
         }
 
         // Query rows four at a time: scores[r, j] = (Σ_c q_{i0+r}[c]·k_j[c]) · scale, c ascending.
@@ -123,8 +128,27 @@ public static partial class Attention
                     for (int j = 0; j < length; j++) rowScores[j] = row[j] * dropout.Factor(rowBase + j);
                     row = new Span<float>(rowScores, length);
                 }
-                WeightedValues(row, v, dp, d, output + (nint)(start + i) * hidden + h * d);
+                WeightedValues(row, v, vStride, dp, d, output + (nint)(start + i) * hidden + h * d);
             }
+        }
+    }
+
+    // kt[c·lp + j] = k_j[c] for j < length, 0 for length ≤ j < lp (pure data movement: no rounding).
+    private static unsafe void TransposeKeys(float* kBase, nint stride, int length, int d, float* kt, int lp)
+    {
+        int j = 0;
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            for (; j + 8 <= length; j += 8)
+            {
+                int c = 0;
+                for (; c + 8 <= d; c += 8) GemmPacking.Transpose8x8(kBase + j * stride + c, stride, kt + c * lp + j, lp);
+                for (; c < d; c++)
+                    for (int jj = j; jj < j + 8; jj++) kt[c * lp + jj] = kBase[jj * stride + c];
+            }
+        for (int c = 0; c < d; c++)
+        {
+            for (int jj = j; jj < length; jj++) kt[c * lp + jj] = kBase[jj * stride + c];
+            for (int jj = length; jj < lp; jj++) kt[c * lp + jj] = 0f;
         }
     }
 
@@ -190,7 +214,7 @@ public static partial class Attention
 
     // out[c] = Σ_j P[j]·v_j[c], j ascending, 8 channels per vector, four channel blocks per pass.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WeightedValues(ReadOnlySpan<float> row, float* v, int dp, int d, float* output)
+    private static unsafe void WeightedValues(ReadOnlySpan<float> row, float* v, nint vStride, int dp, int d, float* output)
     {
         int length = row.Length, cb = 0;
         for (; cb + 32 <= dp; cb += 32)
@@ -199,7 +223,7 @@ public static partial class Attention
             for (int j = 0; j < length; j++)
             {
                 var pj = Vector256.Create(row[j]);
-                float* vj = v + j * dp + cb;
+                float* vj = v + j * vStride + cb;
                 o0 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj), o0);
                 o1 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj + 8), o1);
                 o2 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(vj + 16), o2);
@@ -214,7 +238,7 @@ public static partial class Attention
         {
             var acc = Vector256<float>.Zero;
             for (int j = 0; j < length; j++)
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(row[j]), Vector256.Load(v + j * dp + cb), acc);
+                acc = Vector256.FusedMultiplyAdd(Vector256.Create(row[j]), Vector256.Load(v + j * vStride + cb), acc);
             StoreValid(acc, output + cb, d - cb);
         }
     }

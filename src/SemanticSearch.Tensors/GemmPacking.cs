@@ -126,7 +126,7 @@ internal static unsafe class GemmPacking
 
     // dst[p·ldd + j] = src[j·lds + p] for an 8×8 block (pure data movement, no rounding).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint lds, float* dst, nint ldd)
+    internal static void Transpose8x8(float* src, nint lds, float* dst, nint ldd)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
         var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
