@@ -22,9 +22,14 @@ public static class Gelu
         }
     }
 
+    // Forward uses the cheaper single-rational erf (abs error ≤ 4e-7): GELU is ~7% of encoding time.
+    // h + h·erf = 0.5·x·(1 + erf) in one FMA.
     internal struct Function : IVectorFunction
     {
         public static Vector256<float> Apply(Vector256<float> x)
-            => Vector256.Create(0.5f) * x * (Vector256<float>.One + VectorMath.Erf(x * Vector256.Create(0.707106781186547524f)));
+        {
+            var h = Vector256.Create(0.5f) * x;
+            return Vector256.FusedMultiplyAdd(h, RationalErf.Erf(x * Vector256.Create(0.707106781186547524f)), h);
+        }
     }
 }
