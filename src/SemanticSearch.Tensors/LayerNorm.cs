@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SemanticSearch.Tensors;
 
 /// <summary>Layer normalisation over the last dimension (PyTorch semantics, biased variance).</summary>
@@ -28,7 +30,19 @@ public static class LayerNorm
             float m = RowReductions.Sum(x) / cols;
             float v = RowReductions.SumSquaredDeviations(x, m) / cols;
             float s = 1f / MathF.Sqrt(v + eps);
-            for (int c = 0; c < cols; c++) o[c] = (x[c] - m) * s * gamma[c] + beta[c];
+            // Same separately rounded sub, mul, mul, add per element as the scalar tail (no FMA), 8 lanes at a time.
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var mv = Vector256.Create(m);
+                var sv = Vector256.Create(s);
+                for (; c + 8 <= cols; c += 8)
+                {
+                    var y = (Vector256.Create(x.Slice(c, 8)) - mv) * sv * Vector256.Create(gamma.Slice(c, 8)) + Vector256.Create(beta.Slice(c, 8));
+                    y.CopyTo(o.Slice(c, 8));
+                }
+            }
+            for (; c < cols; c++) o[c] = (x[c] - m) * s * gamma[c] + beta[c];
             if (!mean.IsEmpty) mean[r] = m;
             if (!rstd.IsEmpty) rstd[r] = s;
         }
