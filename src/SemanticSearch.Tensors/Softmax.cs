@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SemanticSearch.Tensors;
 
@@ -22,6 +23,11 @@ public static class Softmax
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRow(Span<float> o, ReadOnlySpan<float> x)
     {
+        if (x.Length <= 16 && Avx.IsSupported)
+        {
+            ForwardShortRow(o, x);
+            return;
+        }
         int n = x.Length, i = 0;
         var max = Vector256.Create(TensorPrimitives.Max(x)); // max is exact in any order
         for (; i + 8 <= n; i += 8)
@@ -36,6 +42,38 @@ public static class Softmax
         }
         float sum = RowReductions.Sum(o);
         TensorPrimitives.Divide(o, sum, o); // element-wise, correctly rounded whatever the path
+    }
+
+    // Rows of up to 16 (attention over short texts): the same values as the general path bit for bit —
+    // exact max, the same Exp per lane, RowReductions.Sum's combine order for ≤ 16 elements (a0 + a1, then
+    // halves, then (0+2)+(1+3)), correctly rounded divides — but in registers, with masked loads/stores instead
+    // of five library calls and a padded copy, whose fixed costs dominate at this length.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardShortRow(Span<float> o, ReadOnlySpan<float> x)
+    {
+        int n = x.Length;
+        if (n == 0) return;
+        var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+        var valid0 = Vector256.LessThan(lane, Vector256.Create((float)n));
+        var valid1 = Vector256.LessThan(lane, Vector256.Create((float)(n - 8)));
+        var negInf = Vector256.Create(float.NegativeInfinity);
+        fixed (float* px = x, po = o)
+        {
+            var x0 = Vector256.ConditionalSelect(valid0, Avx.MaskLoad(px, valid0), negInf);
+            var x1 = Vector256.ConditionalSelect(valid1, Avx.MaskLoad(px + 8, valid1), negInf);
+            var m = Vector256.Max(x0, x1); // IEEE maximum: NaN propagates as in TensorPrimitives.Max
+            var h = Vector128.Max(m.GetLower(), m.GetUpper());
+            float max = MathF.Max(MathF.Max(h.GetElement(0), h.GetElement(1)), MathF.Max(h.GetElement(2), h.GetElement(3)));
+            var mv = Vector256.Create(max);
+            var e0 = Vector256.ConditionalSelect(valid0, VectorMath.Exp(x0 - mv), Vector256<float>.Zero);
+            var e1 = Vector256.ConditionalSelect(valid1, VectorMath.Exp(x1 - mv), Vector256<float>.Zero);
+            var v = e0 + e1;
+            var q = v.GetLower() + v.GetUpper();
+            float sum = (q.GetElement(0) + q.GetElement(2)) + (q.GetElement(1) + q.GetElement(3));
+            var sv = Vector256.Create(sum);
+            Avx.MaskStore(po, valid0, e0 / sv);
+            Avx.MaskStore(po + 8, valid1, e1 / sv);
+        }
     }
 
     /// <summary>dInput[r,:] += y ∘ (dy − Σ_c y·dy) from the saved output y; all [rows, cols].</summary>
