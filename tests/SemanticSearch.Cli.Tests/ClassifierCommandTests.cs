@@ -1,0 +1,119 @@
+using System.Text.Json.Nodes;
+using SemanticSearch.Model;
+using SemanticSearch.Model.Configuration;
+
+namespace SemanticSearch.Cli.Tests;
+
+public sealed class ClassifierCommandTests : IDisposable
+{
+    private readonly IndexCliHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    private string Model(string name, int seed)
+    {
+        var config = new BertConfig { VocabSize = 30522, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 4, IntermediateSize = 64, MaxPositionEmbeddings = 64 };
+        string vocab = Path.Combine(IndexCliHarness.SharedData, "bert-base-uncased", "vocab.txt");
+        RandomModelWriter.Write(_h.PathOf(name), vocab, config, new RandomModelOptions { Seed = seed, MaxSeqLength = 16, WeightStd = 0.5 });
+        return _h.PathOf(name);
+    }
+
+    /// <summary>Two intents with disjoint vocabularies, so even a random encoder separates them.</summary>
+    private string TrainingData(string name)
+    {
+        var rows = new List<object>();
+        string[] card = ["my card is lost", "card stolen", "lost my card", "card missing", "i lost the card", "where is my card"];
+        string[] rate = ["exchange rate dollars", "euro exchange rate", "rate for pounds", "what rate for yen", "dollars to euros rate", "exchange fee rate"];
+        foreach (var t in card) rows.Add(new { text = t, label = "lost_card" });
+        foreach (var t in rate) rows.Add(new { text = t, label = "exchange_rate" });
+        return _h.WriteJsonl(name, rows);
+    }
+
+    [Fact]
+    public void Train_then_classify_writes_one_folder_with_encoder_head_and_report()
+    {
+        string model = Model("model", 1), data = TrainingData("train.jsonl"), output = _h.PathOf("tagged");
+        var train = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--validation", data, "--output", output, "--epochs", "200", "--lr", "0.1", "--patience", "200", "--seed", "3");
+        Assert.True(train.Code == 0, train.Err);
+        foreach (var f in new[] { "modules.json", "model.safetensors", "classifier/config.json", "classifier/labels.json", "classifier/model.safetensors",
+                     "classifier/report.txt", "classifier/report.json", "classifier/confusion.csv", "classifier/confusion.svg" })
+            Assert.True(File.Exists(Path.Combine(output, f)), f);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/report.json")))!;
+        Assert.True(report["accuracy"]!.GetValue<double>() >= 0.9, train.Out + train.Err);
+        // The copied encoder is the same encoder: the head is not in its embedding pipeline.
+        Assert.Equal(SentenceEncoder.Load(model).Fingerprint, SentenceEncoder.Load(output).Fingerprint);
+
+        string input = _h.WriteJsonl("in.jsonl", new object[] { new { id = "q1", text = "lost my card" }, new { id = 7, text = "euro exchange rate" } });
+        var classify = IndexCliHarness.Run("classify", "--model", output, "--input", input, "--output", _h.PathOf("out.jsonl"));
+        Assert.True(classify.Code == 0, classify.Err);
+        var lines = File.ReadAllLines(_h.PathOf("out.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("q1", lines[0]["id"]!.GetValue<string>());
+        Assert.Equal("lost_card", lines[0]["label"]!.GetValue<string>());
+        Assert.Equal("7", lines[1]["id"]!.GetValue<string>());
+        Assert.Equal("exchange_rate", lines[1]["label"]!.GetValue<string>());
+        double sum = lines[0]["scores"]!.AsObject().Sum(kv => kv.Value!.GetValue<double>());
+        Assert.Equal(1.0, sum, 5);
+
+        // Retraining into an existing folder needs --overwrite, and a refused run leaves it untouched.
+        string before = File.ReadAllText(Path.Combine(output, "classifier/config.json"));
+        var again = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", output);
+        Assert.Equal(1, again.Code);
+        Assert.Contains("--overwrite", again.Err);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(output, "classifier/config.json")));
+    }
+
+    [Fact]
+    public void Bad_training_input_fails_clearly_and_writes_nothing()
+    {
+        string model = Model("model", 1);
+        string oneClass = _h.WriteJsonl("one.jsonl", new object[] { new { text = "a", label = "x" }, new { text = "b", label = "x" } });
+        var r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", oneClass, "--output", _h.PathOf("o1"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("only one class", r.Err);
+        Assert.False(Directory.Exists(_h.PathOf("o1")));
+
+        string mixed = _h.WriteJsonl("mixed.jsonl", new object[] { new { text = "a", label = "x" }, new { text = "b", label = 2 } });
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", mixed, "--output", _h.PathOf("o2"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("mixed.jsonl:2", r.Err);
+
+        string empty = _h.WriteJsonl("empty.jsonl", new object[] { new { text = "a", label = "x" }, new { text = "", label = "y" } });
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", empty, "--output", _h.PathOf("o3"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("empty.jsonl:2", r.Err);
+        Assert.Contains("empty", r.Err);
+
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", empty, "--output", _h.PathOf("o4"), "--mode", "setfit");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("not available yet", r.Err);
+        r = IndexCliHarness.Run("classifier", "fit", "--model", model);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("semsearch classifier train", r.Err);
+        Assert.False(Directory.Exists(_h.PathOf("o2")) || Directory.Exists(_h.PathOf("o3")) || Directory.Exists(_h.PathOf("o4")));
+    }
+
+    [Fact]
+    public void Classify_refuses_empty_texts_and_a_head_from_another_encoder()
+    {
+        string model = Model("model", 1), data = TrainingData("train.jsonl"), output = _h.PathOf("tagged");
+        Assert.Equal(0, IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", output, "--epochs", "2").Code);
+        string bad = _h.WriteJsonl("in.jsonl", new object[] { new { id = "a", text = "fine" }, new { id = "b", text = " " } });
+        File.WriteAllText(_h.PathOf("out.jsonl"), "previous results\n");
+        var r = IndexCliHarness.Run("classify", "--model", output, "--input", bad, "--output", _h.PathOf("out.jsonl"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("in.jsonl:2", r.Err);
+        Assert.Equal("previous results\n", File.ReadAllText(_h.PathOf("out.jsonl")));
+
+        // A head copied next to a different encoder (other weights, other width) is refused, naming both.
+        var config = new BertConfig { VocabSize = 30522, HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 4, IntermediateSize = 32, MaxPositionEmbeddings = 64 };
+        RandomModelWriter.Write(_h.PathOf("narrow"), Path.Combine(IndexCliHarness.SharedData, "bert-base-uncased", "vocab.txt"), config, new RandomModelOptions { Seed = 2, MaxSeqLength = 16 });
+        Directory.CreateDirectory(_h.PathOf("narrow/classifier"));
+        foreach (var f in Directory.GetFiles(Path.Combine(output, "classifier"))) File.Copy(f, Path.Combine(_h.PathOf("narrow/classifier"), Path.GetFileName(f)));
+        string good = _h.WriteJsonl("good.jsonl", new object[] { new { id = "a", text = "fine" } });
+        r = IndexCliHarness.Run("classify", "--model", _h.PathOf("narrow"), "--input", good, "--output", _h.PathOf("n.jsonl"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("32-dimensional", r.Err);
+        Assert.Contains("produces 16", r.Err);
+        Assert.False(File.Exists(_h.PathOf("n.jsonl")));
+    }
+}
