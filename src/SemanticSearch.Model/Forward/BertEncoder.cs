@@ -46,7 +46,6 @@ internal sealed class BertEncoder
         var context = EncoderWorkspace.Ensure(ref ws.Context, (long)t * h);
         var qkv = EncoderWorkspace.Ensure(ref ws.Qkv, (long)t * 3 * h);
         var intermediate = EncoderWorkspace.Ensure(ref ws.Intermediate, (long)t * inter);
-        var probs = EncoderWorkspace.Ensure(ref ws.Probs, Attention.ProbsLength(seqOffsets, heads));
 
         Embeddings.Forward(scratch, tokenIds, positions, types, _weights.WordEmbeddings, _weights.PositionEmbeddings, _weights.TokenTypeEmbeddings, h);
         LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, _weights.EmbeddingLayerNormWeight, _weights.EmbeddingLayerNormBias, t, h, _eps);
@@ -55,7 +54,9 @@ internal sealed class BertEncoder
         {
             // Self-attention block: one GEMM for q|k|v, attention per sequence, output projection, residual, LayerNorm.
             Linear.Forward(qkv, hidden, layer.QkvWeight, layer.QkvBias, t, h, 3 * h);
-            Attention.Forward(context, probs, qkv, seqOffsets, heads, h);
+            // Inference keeps no probabilities: each head's rows stay in a small per-thread scratch instead
+            // of being written out to a Σ heads·L² buffer nobody reads.
+            Attention.Forward(context, Span<float>.Empty, qkv, seqOffsets, heads, h);
             Linear.Forward(scratch, context, layer.AttentionOutputWeight, layer.AttentionOutputBias, t, h, h);
             Residual.Forward(scratch, scratch, hidden);
             LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.AttentionLayerNormWeight, layer.AttentionLayerNormBias, t, h, _eps);

@@ -13,7 +13,6 @@ internal sealed class EncoderWorkspace
     public float[] Context = Array.Empty<float>();  // [T, H] attention output
     public float[] Qkv = Array.Empty<float>();      // [T, 3H]
     public float[] Intermediate = Array.Empty<float>(); // [T, I]
-    public float[] Probs = Array.Empty<float>();    // attention probabilities, Σ heads·L²
     public int[] PositionIds = Array.Empty<int>();  // [T]
     public int[] TokenTypeIds = Array.Empty<int>(); // [T], always 0: single-segment inputs
     public float[] Pooled = Array.Empty<float>();   // [S, H] one pooling mode
