@@ -20,6 +20,7 @@ public static class CommandLine
         new ClassifyCommand(),
         new ModelInitCommand(),
         new TrainCommand(),
+        new PretrainCommand(),
     };
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
