@@ -228,19 +228,21 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task ActivateModel_and_StartFineTune_say_plainly_they_are_UNIMPLEMENTED()
+    public async Task StartFineTune_and_ActivateModel_say_plainly_they_are_UNIMPLEMENTED_and_unknown_jobs_are_NOT_FOUND()
     {
         using var client = Client();
-        var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = fixture.ModelDirectory }));
-        Assert.Equal(RpcStatus.Unimplemented, a.StatusCode);
-        Assert.Contains("re-embedding", a.Detail);
         var start = new StartFineTuneRequest { Pairs = new PairList() };
         start.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
         var s = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StartFineTuneAsync(start));
         Assert.Equal(RpcStatus.Unimplemented, s.StatusCode);
-        Assert.Contains("fine-tuning engine", s.Detail);
+        Assert.Contains("not enabled", s.Detail);
+        var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = fixture.ModelDirectory }));
+        Assert.Equal(RpcStatus.Unimplemented, a.StatusCode);
+        Assert.Contains("re-embedding", a.Detail);
         Assert.Empty((await client.ListJobsAsync()).Jobs);
         Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.CancelJobAsync("ft-none"))).StatusCode);
+        await using var watch = client.WatchJobAsync("ft-none").GetAsyncEnumerator();
+        Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(async () => await watch.MoveNextAsync())).StatusCode);
     }
 
     [Fact]

@@ -69,6 +69,7 @@ public sealed class ApiServerLifecycleTests : IDisposable
         var c = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(classify));
         Assert.Equal(RpcStatus.FailedPrecondition, c.StatusCode);
         Assert.Contains("no classifier head", c.Detail);
+
         Assert.Equal("card-lost", (await client.SearchAsync(new SearchRequest { Text = "lost card", Mode = SearchMode.Keyword })).Hits[0].Id);
     }
 

@@ -29,6 +29,7 @@ internal static class TrainingOptionsValidator
         }
         var o = request.Options ?? new TrainingOptions();
         if (!Enum.IsDefined(o.Loss)) throw Invalid($"options.loss {(int)o.Loss} is not a known TrainingLoss");
+        if (!Jobs.FineTunerRunner.Supports(o.Loss)) throw Invalid($"options.loss {o.Loss} is not supported by the training engine yet");
         if (o.Epochs < 0 || o.Epochs > 1000) throw Invalid($"options.epochs must be between 1 and 1000 (0 for 1), got {o.Epochs}");
         if (o.BatchSize < 0 || o.BatchSize > 4096) throw Invalid($"options.batch_size must be between 1 and 4096 (0 for 32), got {o.BatchSize}");
         if (o.LearningRate < 0 || !double.IsFinite(o.LearningRate)) throw Invalid($"options.learning_rate must be positive, got {o.LearningRate}");
@@ -37,7 +38,8 @@ internal static class TrainingOptionsValidator
         if (o.FreezeLayers < 0) throw Invalid($"options.freeze_layers must not be negative, got {o.FreezeLayers}");
         if (o.HasMaxGradNorm && !(o.MaxGradNorm > 0 && double.IsFinite(o.MaxGradNorm))) throw Invalid($"options.max_grad_norm must be positive, got {o.MaxGradNorm}");
         if (o.EvalSteps < 0) throw Invalid($"options.eval_steps must not be negative, got {o.EvalSteps}");
-        if (!(o.EvalFraction >= 0 && o.EvalFraction < 0.5)) throw Invalid($"options.eval_fraction must be in [0, 0.5), got {o.EvalFraction}");
+        // Held-out evaluation needs an evaluator built from pairs, which the job runner does not wire yet.
+        if (o.EvalFraction != 0) throw Invalid("options.eval_fraction is not supported yet (no held-out evaluation in server-side jobs); leave it 0");
     }
 
     private static Rpc.RpcException Invalid(string message) => SearchRequestMapper.Invalid(message);

@@ -51,6 +51,9 @@ public sealed class JobManager : IDisposable
     /// <summary>False when no training engine was given: jobs can be listed but not started.</summary>
     public bool CanRun => _runner is not null;
 
+    /// <summary>True when jobs have a model to start from.</summary>
+    public bool HasBaseModel => _baseModelPath is not null;
+
     /// <summary>Queues a job; throws <see cref="JobQueueFullException"/> when the queue is full.</summary>
     public JobRecord Submit(StartFineTuneRequest request)
     {
