@@ -84,7 +84,7 @@ public sealed class FineTunerRunner : IFineTuneRunner
     {
         public void Report(TrainingProgress p)
         {
-            if (p.Kind is not (TrainingEventKind.Step or TrainingEventKind.Evaluation or TrainingEventKind.Finished)) return;
+            if (p.Kind is not (TrainingEventKind.Step or TrainingEventKind.Evaluation)) return;
             report(new FineTuneProgress(p.Step, p.TotalSteps, p.Epoch, p.Loss, p.LearningRate, []));
         }
     }

@@ -152,7 +152,12 @@ public sealed class JobManager : IDisposable
     {
         try
         {
-            foreach (var id in _queue.GetConsumingEnumerable(_shutdown.Token)) RunOne(id);
+            foreach (var id in _queue.GetConsumingEnumerable(_shutdown.Token))
+            {
+                // An exception escaping a dedicated thread terminates the process; contain it here.
+                try { RunOne(id); }
+                catch (Exception e) { _logger.LogError(e, "Fine-tuning job {Job} could not be run.", id); }
+            }
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
@@ -227,8 +232,9 @@ public sealed class JobManager : IDisposable
     {
         if (save)
         {
+            // Never let persistence take the worker thread (and with it the process) down.
             try { _store.Save(job); }
-            catch (IOException e) { _logger.LogError(e, "Could not persist job {Job}.", job.Id); }
+            catch (Exception e) { _logger.LogError(e, "Could not persist job {Job}.", job.Id); }
         }
         if (_watchers.TryGetValue(job.Id, out var list))
         {

@@ -13,6 +13,8 @@ public sealed class JobStore
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
+        // A diverged run reports NaN/Infinity losses; they must be recordable, not crash the save.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
     };
 
