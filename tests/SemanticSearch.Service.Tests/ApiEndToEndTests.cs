@@ -228,21 +228,33 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task StartFineTune_and_ActivateModel_say_plainly_they_are_UNIMPLEMENTED_and_unknown_jobs_are_NOT_FOUND()
+    public async Task Fine_tune_job_runs_to_SUCCEEDED_streaming_steps_and_ActivateModel_is_UNIMPLEMENTED()
     {
         using var client = Client();
-        var start = new StartFineTuneRequest { Pairs = new PairList() };
-        start.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
-        var s = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StartFineTuneAsync(start));
-        Assert.Equal(RpcStatus.Unimplemented, s.StatusCode);
-        Assert.Contains("not enabled", s.Detail);
-        var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = fixture.ModelDirectory }));
+        var start = new StartFineTuneRequest
+        {
+            Description = "e2e fine-tune",
+            Pairs = new PairList(),
+            Options = new TrainingOptions { BatchSize = 4, Epochs = 1, LearningRate = 1e-4, Seed = 1 },
+        };
+        foreach (var d in ApiTestCorpus.Documents().Take(8)) start.Pairs.Pairs.Add(new TrainingPair { TextA = d.Title, TextB = d.Text });
+        var job = await client.StartFineTuneAsync(start);
+        Assert.StartsWith("ft-", job.JobId);
+        var events = new List<JobEvent>();
+        await foreach (var e in client.WatchJobAsync(job.JobId, new Rpc.Client.CallOptions { Timeout = TimeSpan.FromMinutes(3) })) events.Add(e);
+        var last = events[^1];
+        Assert.True(last.Job.State == JobState.Succeeded, $"job ended {last.Job.State}: {last.Job.Message}");
+        Assert.Equal((2L, 2L), (last.Job.Step, last.Job.TotalSteps)); // 8 pairs, batch 4, 1 epoch
+        Assert.True(last.Loss > 0 && double.IsFinite(last.Loss), $"loss {last.Loss}");
+        Assert.True(File.Exists(Path.Combine(last.Job.OutputModel, "config.json")), $"no model in {last.Job.OutputModel}");
+        Assert.Contains((await client.ListJobsAsync()).Jobs, j => j.JobId == job.JobId && j.State == JobState.Succeeded);
+        var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { JobId = job.JobId }));
         Assert.Equal(RpcStatus.Unimplemented, a.StatusCode);
         Assert.Contains("re-embedding", a.Detail);
-        Assert.Empty((await client.ListJobsAsync()).Jobs);
         Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.CancelJobAsync("ft-none"))).StatusCode);
-        await using var watch = client.WatchJobAsync("ft-none").GetAsyncEnumerator();
-        Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(async () => await watch.MoveNextAsync())).StatusCode);
+        var badLr = new StartFineTuneRequest { Pairs = new PairList(), Options = new TrainingOptions { LearningRate = -1 } };
+        badLr.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
+        Assert.Contains("options.learning_rate", (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StartFineTuneAsync(badLr))).Detail);
     }
 
     [Fact]

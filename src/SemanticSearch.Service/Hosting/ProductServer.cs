@@ -54,7 +54,7 @@ public sealed class ProductServer : IAsyncDisposable
         try
         {
             string jobsRoot = Path.Combine(settings.IndexDirectory, "jobs");
-            jobs = new JobManager(new JobStore(jobsRoot), runner, modelPath, id => Path.Combine(settings.IndexDirectory, "models", id),
+            jobs = new JobManager(new JobStore(jobsRoot), runner ?? new FineTunerRunner(), modelPath, id => Path.Combine(settings.IndexDirectory, "models", id),
                 loggers.CreateLogger("SemanticSearch.Service.Jobs"), settings.JobQueueCapacity);
             var builder = new GrpcServerBuilder().Configure(o =>
             {
