@@ -58,7 +58,7 @@ else step "reuse $base"; fi
 if [ ! -f "$tuned/modules.json" ]; then
   step "fine-tune on BANKING77 paraphrases with the FAQ recipe (progress below)"
   semsearch train --model "$base" --recipe faq --intents "$data/banking77/train.csv" --output "$tuned" \
-    --epochs "${QUICKSTART_EPOCHS:-1}" --batch-size 64 --lr 5e-4 --warmup-ratio 0.1 --seed 42
+    --epochs "${QUICKSTART_EPOCHS:-1}" --batch-size 32 --lr 5e-4 --warmup-ratio 0.1 --seed 42
 else step "reuse $tuned"; fi
 
 if [ ! -f "$tagged/classifier/config.json" ]; then
