@@ -59,7 +59,7 @@ public sealed class IndexSearcher : IDisposable
         request.Validate();
         lock (_gate)
         {
-            var filter = new TagFilter(request.Tags);
+            var filter = TagFilter.For(request);
             string? match = request.Mode == SearchMode.Vector ? null : KeywordSearcher.MatchExpression(request);
             int needed = request.Offset + request.Top;
             // One read transaction per query: both legs and the hit rows come from the same snapshot.

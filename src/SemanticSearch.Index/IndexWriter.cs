@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Storage;
+using SemanticSearch.Index.Tagging;
 
 namespace SemanticSearch.Index;
 
@@ -19,22 +20,30 @@ public sealed class IndexWriter : IDisposable
     private readonly SqliteConnection _conn;
     private readonly ITextEncoder? _encoder;
     private readonly int _encodeBatchSize;
+    private readonly DocumentTagger? _tagger;
+    private readonly bool _taggerReusesEmbeddings;
 
     public string Directory { get; }
     /// <summary>The model this index is bound to, or null for a keyword-only index.</summary>
     public ModelBinding? Model { get; }
+    /// <summary>The classifier head whose predicted tags the index holds, or null if it has none.</summary>
+    public TaggingHead? TaggingHead { get; }
 
-    private IndexWriter(string directory, WriterLock writerLock, SqliteConnection conn, ITextEncoder? encoder, ModelBinding? model, int encodeBatchSize)
+    private IndexWriter(string directory, WriterLock writerLock, SqliteConnection conn, ITextEncoder? encoder, ModelBinding? model, int encodeBatchSize,
+                        DocumentTagger? tagger, TaggingHead? taggingHead)
     {
         Directory = directory; _lock = writerLock; _conn = conn; _encoder = encoder; Model = model; _encodeBatchSize = encodeBatchSize;
+        _tagger = tagger; TaggingHead = taggingHead;
+        _taggerReusesEmbeddings = tagger is not null && tagger.ReusesEmbeddingsOf(model?.Identity);
     }
 
     /// <summary>
     /// Opens or creates the index in <paramref name="directory"/>. With an encoder, an empty index is
     /// bound to it and an existing one must already be bound to the same model; without one, the
-    /// index stays keyword-only.
+    /// index stays keyword-only. With a <paramref name="tagger"/>, every new or re-texted document is
+    /// classified and its predicted tags stored (see <see cref="DocumentTagger"/>).
     /// </summary>
-    public static IndexWriter Open(string directory, ITextEncoder? encoder = null, string? modelPath = null, int encodeBatchSize = 32)
+    public static IndexWriter Open(string directory, ITextEncoder? encoder = null, string? modelPath = null, int encodeBatchSize = 32, DocumentTagger? tagger = null)
     {
         var writerLock = WriterLock.Acquire(directory);
         SqliteConnection? conn = null;
@@ -56,7 +65,9 @@ public sealed class IndexWriter : IDisposable
                     tx.Commit();
                 }
             }
-            return new IndexWriter(directory, writerLock, conn, encoder, model, encodeBatchSize);
+            tagger?.EnsureUsableWith(model?.Identity, directory);
+            var taggingHead = tagger is null ? Tagging.TaggingHead.Read(conn) : PredictedTagTables.Adopt(conn, tagger, directory);
+            return new IndexWriter(directory, writerLock, conn, encoder, model, encodeBatchSize, tagger, taggingHead);
         }
         catch
         {
@@ -97,16 +108,18 @@ public sealed class IndexWriter : IDisposable
                 long doc = r.GetInt64(0);
                 if (((byte[])r[2]).AsSpan().SequenceEqual(record)) { unchanged++; continue; }
                 bool contentChanged = !((byte[])r[1]).AsSpan().SequenceEqual(content);
-                plans.Add(new DocumentPlan(d, doc, content, record, Embed: _encoder is not null && contentChanged));
+                plans.Add(new DocumentPlan(d, doc, content, record, Embed: _encoder is not null && contentChanged) { ContentChanged = contentChanged });
             }
         }
 
         // Embedding happens before the transaction opens: it is the slow part, and readers should
         // never wait on it.
         var windows = EmbedWindows(plans);
+        var predicted = _tagger is null ? null : IngestTagging.Predict(_tagger, _taggerReusesEmbeddings, plans, windows, _encodeBatchSize);
         int added = 0, updated = 0, embedded = 0;
         using var tx = _conn.BeginTransaction();
         using var writeCommands = new DocumentWriteCommands(_conn, tx);
+        using var predictedTags = new PredictedTagWriter(_conn, tx);
         for (int i = 0; i < plans.Count; i++)
         {
             var plan = plans[i];
@@ -115,8 +128,11 @@ public sealed class IndexWriter : IDisposable
             else { doc = writeCommands.Insert(plan); added++; }
             writeCommands.ReplaceTags(doc, plan.Document.Tags);
             if (windows[i] is { } ws) { writeCommands.ReplaceVectors(doc, ws); embedded += ws.Count; }
+            if (predicted?[i] is { } tags) predictedTags.Replace(doc, tags, _tagger!.HeadId);
+            else if (plan.ExistingDoc is not null && plan.ContentChanged) predictedTags.Clear(doc); // the old prediction no longer describes the text
         }
         if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
+        writeCommands.WriteKeywordIndex(); // last, so no other statement makes FTS5 flush early
         tx.Commit();
         return new UpsertResult(added, updated, unchanged, embedded);
     }
@@ -221,6 +237,10 @@ public sealed class IndexWriter : IDisposable
     }
 }
 
-internal sealed record DocumentPlan(SourceDocument Document, long? ExistingDoc, byte[] ContentHash, byte[] RecordHash, bool Embed);
+internal sealed record DocumentPlan(SourceDocument Document, long? ExistingDoc, byte[] ContentHash, byte[] RecordHash, bool Embed)
+{
+    /// <summary>Title or text differ from the stored document (always true for a new one).</summary>
+    public bool ContentChanged { get; init; } = true;
+}
 
 internal readonly record struct EmbeddedWindow(int TokenStart, float[] Vector);

@@ -12,6 +12,10 @@ public sealed record FusedDoc(long Doc, double Score, double? KeywordScore, doub
 /// </summary>
 public sealed record SearchHit(
     int Rank, string Id, string Title, string Snippet, double Score,
-    double? KeywordScore, double? VectorScore, IReadOnlyList<string> Tags);
+    double? KeywordScore, double? VectorScore, IReadOnlyList<string> Tags)
+{
+    /// <summary>Tags a classifier head assigned to the document, most confident first.</summary>
+    public IReadOnlyList<SemanticSearch.Index.Tagging.PredictedTag> PredictedTags { get; init; } = [];
+}
 
 public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, SearchMode Mode);

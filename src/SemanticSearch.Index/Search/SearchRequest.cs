@@ -6,7 +6,8 @@ public enum FusionMethod { ReciprocalRank, Linear }
 
 /// <summary>
 /// One query. Tags restrict both legs before their top-k is taken (a document must carry every
-/// listed tag). <see cref="CandidateDepth"/> is how many hits each hybrid leg contributes to fusion.
+/// listed tag); so do predicted tags (every listed one, each with at least
+/// <see cref="MinPredictedConfidence"/>). <see cref="CandidateDepth"/> is how many hits each hybrid leg contributes to fusion.
 /// </summary>
 public sealed record SearchRequest(string Query)
 {
@@ -17,6 +18,10 @@ public sealed record SearchRequest(string Query)
     public int Top { get; init; } = 10;
     public int Offset { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
+    /// <summary>Labels a classifier head assigned at ingest or re-tag (not the tags given in the input).</summary>
+    public IReadOnlyList<string> PredictedTags { get; init; } = Array.Empty<string>();
+    /// <summary>The least confidence (the head's probability, 0..1) a predicted tag must have to count.</summary>
+    public double MinPredictedConfidence { get; init; }
     public FusionMethod Fusion { get; init; } = FusionMethod.ReciprocalRank;
     /// <summary>RRF's k: larger values flatten the advantage of the very top ranks.</summary>
     public double RrfK { get; init; } = 60;
@@ -42,5 +47,8 @@ public sealed record SearchRequest(string Query)
         if (!(KeywordWeight >= 0) || !(VectorWeight >= 0)) throw new ArgumentException("leg weights must be non-negative");
         if (CandidateDepth < 1 || CandidateDepth > MaxTop) throw new ArgumentException($"candidate depth must be between 1 and {MaxTop}");
         foreach (var t in Tags) if (string.IsNullOrWhiteSpace(t)) throw new ArgumentException("tag filter must not be empty");
+        foreach (var t in PredictedTags) if (string.IsNullOrWhiteSpace(t)) throw new ArgumentException("predicted tag filter must not be empty");
+        if (!(MinPredictedConfidence >= 0 && MinPredictedConfidence <= 1)) throw new ArgumentException($"minimum confidence must be between 0 and 1, got {MinPredictedConfidence}");
+        if (MinPredictedConfidence > 0 && PredictedTags.Count == 0) throw new ArgumentException("a minimum confidence needs a predicted tag to apply to");
     }
 }
