@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Search;
@@ -6,28 +7,53 @@ using SemanticSearch.Index.Storage;
 namespace SemanticSearch.Index;
 
 /// <summary>
-/// Read side of an index: keyword, vector and hybrid search, "more like this", stats. Any number
-/// of searchers (in any number of processes) can be open next to one writer; each sees committed
-/// data only. The in-memory vector matrix is reloaded whenever the index generation has moved.
-/// One searcher serves one query at a time (calls are serialized internally).
+/// Read side of an index: keyword, vector and hybrid search, "more like this", documents by id,
+/// stats. Thread-safe: concurrent calls each take a read connection from a pool (opened on demand,
+/// so the pool grows to the callers' peak concurrency) and run in their own SQLite read snapshot.
+/// Any number of searchers (in any number of processes) can be open next to one writer; each sees
+/// committed data only.
+///
+/// The vector matrix is shared by all calls and refreshed incrementally from the index's vector
+/// change log. A query whose snapshot is newer than the published matrix refreshes it inline from
+/// that snapshot, unless another call is already refreshing, in which case it uses the last
+/// published matrix rather than wait (so a vector leg can trail its keyword leg by the commits of
+/// that refresh). In-process writers call <see cref="RefreshVectors"/> after a commit so searches
+/// started after the write returned see it.
 /// </summary>
 public sealed class IndexSearcher : IDisposable
 {
-    private readonly SqliteConnection _conn;
     private readonly ITextEncoder? _encoder;
-    private readonly KeywordSearcher _keyword;
-    private readonly HitLoader _hits;
-    private readonly object _gate = new();
-    private VectorMatrix? _matrix;
+    private readonly ConcurrentBag<ReadConnection> _idle = new();
+    private readonly List<ReadConnection> _opened = new();
+    private readonly VectorMatrixRefresher? _vectors;
+    private int _disposed;
 
     public string Directory { get; }
     public ModelBinding? Model { get; }
 
-    private IndexSearcher(string directory, SqliteConnection conn, ITextEncoder? encoder, ModelBinding? model)
+    private sealed class ReadConnection : IDisposable
     {
-        Directory = directory; _conn = conn; _encoder = encoder; Model = model;
-        _keyword = new KeywordSearcher(conn);
-        _hits = new HitLoader(conn, _keyword);
+        public SqliteConnection Conn { get; }
+        public KeywordSearcher Keyword { get; }
+        public HitLoader Hits { get; }
+
+        public ReadConnection(SqliteConnection conn)
+        {
+            Conn = conn;
+            Keyword = new KeywordSearcher(conn);
+            Hits = new HitLoader(conn, Keyword);
+        }
+
+        public void Dispose() => Conn.Dispose();
+    }
+
+    private IndexSearcher(string directory, SqliteConnection first, ITextEncoder? encoder, ModelBinding? model)
+    {
+        Directory = directory; _encoder = encoder; Model = model;
+        if (model is not null) _vectors = new VectorMatrixRefresher(model.Identity.Dimension);
+        var rc = new ReadConnection(first);
+        _opened.Add(rc);
+        _idle.Add(rc);
     }
 
     /// <summary>
@@ -57,73 +83,103 @@ public sealed class IndexSearcher : IDisposable
     public SearchResults Search(SearchRequest request)
     {
         request.Validate();
-        lock (_gate)
+        // Encode before taking a connection: it is the slow part of a vector query and needs no database.
+        float[]? queryVector = request.Mode == SearchMode.Keyword ? null : EncodeQuery(request.Query);
+        return InSnapshot(rc =>
         {
             var filter = TagFilter.For(request);
             string? match = request.Mode == SearchMode.Vector ? null : KeywordSearcher.MatchExpression(request);
             int needed = request.Offset + request.Top;
-            // One read transaction per query: both legs and the hit rows come from the same snapshot.
-            using var snapshot = new ReadSnapshot(_conn);
             IReadOnlyList<FusedDoc> ranked = request.Mode switch
             {
                 SearchMode.Keyword => match is null ? Array.Empty<FusedDoc>()
-                    : _keyword.Search(match, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, s.Score, null, i + 1, null)).ToList(),
-                SearchMode.Vector => VectorLeg(request.Query, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, null, s.Score, null, i + 1)).ToList(),
-                SearchMode.Hybrid => Hybrid(request, match, filter),
+                    : rc.Keyword.Search(match, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, s.Score, null, i + 1, null)).ToList(),
+                SearchMode.Vector => VectorLeg(rc, queryVector!, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, null, s.Score, null, i + 1)).ToList(),
+                SearchMode.Hybrid => new HybridSearcher(rc.Keyword, (depth, f) => VectorLeg(rc, queryVector!, depth, f)).Search(request, match, filter),
                 _ => throw new ArgumentException($"unknown search mode {request.Mode}"),
             };
             var page = ranked.Skip(request.Offset).Take(request.Top).ToList();
-            var hits = _hits.Load(page, request.Offset + 1, match, request);
+            var hits = rc.Hits.Load(page, request.Offset + 1, match, request);
             return new SearchResults(hits, request.Mode);
-        }
+        });
     }
 
     /// <summary>Documents whose vectors are closest to the stored vectors of document <paramref name="id"/> (excluding itself).</summary>
     public SearchResults MoreLikeThis(string id, int top = 10, int offset = 0, IReadOnlyList<string>? tags = null)
     {
         new SearchRequest(id) { Top = top, Offset = offset, Tags = tags ?? Array.Empty<string>() }.Validate();
-        lock (_gate)
+        RequireVectors();
+        return InSnapshot(rc =>
         {
-            RequireVectors();
-            using var snapshot = new ReadSnapshot(_conn);
-            long doc = DocRowId(id) ?? throw new KeyNotFoundException($"no document with id '{id}' in index '{Directory}'");
-            var matrix = CurrentMatrix();
+            long doc = DocRowId(rc.Conn, id) ?? throw new KeyNotFoundException($"no document with id '{id}' in index '{Directory}'");
+            var matrix = _vectors!.ForSnapshot(rc.Conn);
             var centroid = matrix.DocumentCentroid(doc) ?? throw new InvalidOperationException($"document '{id}' has no stored vectors");
             var filter = new TagFilter(tags ?? Array.Empty<string>());
-            var allowed = filter.IsEmpty ? null : filter.MatchingDocs(_conn);
+            var allowed = filter.IsEmpty ? null : filter.MatchingDocs(rc.Conn);
             var ranked = matrix.Search(centroid, offset + top, allowed, exclude: doc)
                 .Select((s, i) => new FusedDoc(s.Doc, s.Score, null, s.Score, null, i + 1)).ToList();
-            var hits = _hits.Load(ranked.Skip(offset).Take(top).ToList(), offset + 1, null, null);
+            var hits = rc.Hits.Load(ranked.Skip(offset).Take(top).ToList(), offset + 1, null, null);
             return new SearchResults(hits, SearchMode.Vector);
-        }
+        });
     }
 
-    public IndexStats Stats()
+    /// <summary>The stored document with this id (title, text, tags, metadata), or null.</summary>
+    public SourceDocument? Get(string id) => GetMany(new[] { id })[0];
+
+    /// <summary>The stored documents with these ids, read in one snapshot; element i is null when ids[i] is not stored.</summary>
+    public IReadOnlyList<SourceDocument?> GetMany(IReadOnlyList<string> ids)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(ids);
+        return InSnapshot(rc =>
         {
-            using var snapshot = new ReadSnapshot(_conn);
-            long Count(string sql) { using var c = _conn.CreateCommand(); c.CommandText = sql; return (long)c.ExecuteScalar()!; }
-            var stats = new IndexStats(Directory,
-                Count("SELECT COUNT(*) FROM documents"), Count("SELECT COUNT(*) FROM vectors"),
-                Count("SELECT COUNT(DISTINCT tag) FROM doc_tags"), MetaTable.Generation(_conn),
-                new FileInfo(IndexDatabase.PathIn(Directory)).Length, Model, MetaTable.Get(_conn, "created_utc"));
-            return stats;
-        }
+            using var cmd = rc.Conn.CreateCommand();
+            cmd.CommandText = "SELECT id, title, text, tags, metadata FROM documents WHERE id = $id";
+            var p = cmd.Parameters.Add("$id", SqliteType.Text);
+            var found = new SourceDocument?[ids.Count];
+            for (int i = 0; i < ids.Count; i++)
+            {
+                p.Value = ids[i] ?? throw new ArgumentNullException($"ids[{i}]");
+                using var r = cmd.ExecuteReader();
+                if (!r.Read()) continue;
+                found[i] = new SourceDocument(r.GetString(0), r.GetString(1), r.GetString(2), TagListJson.Read(r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4));
+            }
+            return (IReadOnlyList<SourceDocument?>)found;
+        });
     }
 
-    private IReadOnlyList<FusedDoc> Hybrid(SearchRequest request, string? match, TagFilter filter) =>
-        new HybridSearcher(_keyword, (depth, f) => VectorLeg(request.Query, depth, f)).Search(request, match, filter);
+    public IndexStats Stats() => InSnapshot(rc =>
+    {
+        long Count(string sql) { using var c = rc.Conn.CreateCommand(); c.CommandText = sql; return (long)c.ExecuteScalar()!; }
+        return new IndexStats(Directory,
+            Count("SELECT COUNT(*) FROM documents"), Count("SELECT COUNT(*) FROM vectors"),
+            Count("SELECT COUNT(DISTINCT tag) FROM doc_tags"), MetaTable.Generation(rc.Conn),
+            new FileInfo(IndexDatabase.PathIn(Directory)).Length, Model, MetaTable.Get(rc.Conn, "created_utc"));
+    });
 
-    private List<ScoredDoc> VectorLeg(string query, int k, TagFilter filter)
+    /// <summary>
+    /// Brings the shared vector matrix up to the last committed generation (incrementally when the
+    /// change log allows) and returns it; waits for a refresh already running. No-op snapshot-wise
+    /// for keyword-only indexes (returns null).
+    /// </summary>
+    public VectorMatrix? RefreshVectors() => _vectors is null ? null : InSnapshot(rc => _vectors.Refresh(rc.Conn));
+
+    /// <summary>The last published vector matrix without refreshing it (null: none loaded yet, or keyword-only).</summary>
+    public VectorMatrix? PublishedVectors => _vectors?.Current;
+
+    private float[] EncodeQuery(string query)
     {
         RequireVectors();
         var encoder = _encoder ?? throw new InvalidOperationException($"vector search on index '{Directory}' needs its model ({Model!.Identity.Fingerprint}{(Model.ModelPath is null ? "" : $" at '{Model.ModelPath}'")})");
         var seq = TokenWindowSplitter.QuerySequence(encoder.TokenIds(query), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId);
         var q = encoder.EncodeIds(new[] { seq }, 1)[0];
         VectorMatrix.NormalizeInPlace(q);
-        var allowed = filter.IsEmpty ? null : filter.MatchingDocs(_conn);
-        return CurrentMatrix().Search(q, k, allowed);
+        return q;
+    }
+
+    private List<ScoredDoc> VectorLeg(ReadConnection rc, float[] query, int k, TagFilter filter)
+    {
+        var allowed = filter.IsEmpty ? null : filter.MatchingDocs(rc.Conn);
+        return _vectors!.ForSnapshot(rc.Conn).Search(query, k, allowed);
     }
 
     private void RequireVectors()
@@ -131,21 +187,42 @@ public sealed class IndexSearcher : IDisposable
         if (Model is null) throw new InvalidOperationException($"index '{Directory}' is keyword-only (built without a model); use keyword search");
     }
 
-    /// <summary>Reloads the matrix when a writer has committed since it was loaded (cheap check: one meta row).</summary>
-    private VectorMatrix CurrentMatrix()
+    /// <summary>Runs <paramref name="body"/> on a pooled connection inside one read transaction.</summary>
+    private T InSnapshot<T>(Func<ReadConnection, T> body)
     {
-        long generation = MetaTable.Generation(_conn);
-        if (_matrix is null || _matrix.Generation != generation) _matrix = VectorMatrix.Load(_conn, Model!.Identity.Dimension);
-        return _matrix;
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var rc = Rent();
+        try
+        {
+            using var snapshot = new ReadSnapshot(rc.Conn);
+            return body(rc);
+        }
+        finally
+        {
+            _idle.Add(rc);
+        }
     }
 
-    private long? DocRowId(string id)
+    private ReadConnection Rent()
     {
-        using var cmd = _conn.CreateCommand();
+        if (_idle.TryTake(out var rc)) return rc;
+        rc = new ReadConnection(IndexDatabase.OpenForRead(Directory));
+        lock (_opened) _opened.Add(rc);
+        return rc;
+    }
+
+    private static long? DocRowId(SqliteConnection conn, string id)
+    {
+        using var cmd = conn.CreateCommand();
         cmd.CommandText = "SELECT doc FROM documents WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         return cmd.ExecuteScalar() as long?;
     }
 
-    public void Dispose() => _conn.Dispose();
+    /// <summary>Closes every pooled connection; call only when no call is in flight.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (_opened) foreach (var rc in _opened) rc.Dispose();
+    }
 }
