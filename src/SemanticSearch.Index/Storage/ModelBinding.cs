@@ -11,24 +11,46 @@ namespace SemanticSearch.Index.Storage;
 /// </summary>
 public sealed record ModelBinding(EncoderIdentity Identity, string? ModelPath)
 {
-    public static ModelBinding? Read(SqliteConnection conn, SqliteTransaction? tx = null)
+    /// <summary>Meta keys of the bound model.</summary>
+    public const string BoundPrefix = "model_";
+    /// <summary>Meta keys of the model a re-embedding is staging vectors for (see Reembedding/).</summary>
+    public const string PendingPrefix = "pending_model_";
+
+    public static ModelBinding? Read(SqliteConnection conn, SqliteTransaction? tx = null, string prefix = BoundPrefix)
     {
-        string? fp = MetaTable.Get(conn, "model_fingerprint", tx);
+        string? fp = MetaTable.Get(conn, prefix + "fingerprint", tx);
         if (fp is null) return null;
         var identity = new EncoderIdentity(fp,
-            int.Parse(MetaTable.Get(conn, "model_dimension", tx)!, CultureInfo.InvariantCulture),
-            int.Parse(MetaTable.Get(conn, "model_max_seq_length", tx)!, CultureInfo.InvariantCulture),
-            MetaTable.Get(conn, "model_normalizes", tx) == "true");
-        return new ModelBinding(identity, MetaTable.Get(conn, "model_path", tx));
+            int.Parse(MetaTable.Get(conn, prefix + "dimension", tx)!, CultureInfo.InvariantCulture),
+            int.Parse(MetaTable.Get(conn, prefix + "max_seq_length", tx)!, CultureInfo.InvariantCulture),
+            MetaTable.Get(conn, prefix + "normalizes", tx) == "true");
+        return new ModelBinding(identity, MetaTable.Get(conn, prefix + "path", tx));
     }
 
-    public void Write(SqliteConnection conn, SqliteTransaction tx)
+    public void Write(SqliteConnection conn, SqliteTransaction tx, string prefix = BoundPrefix)
     {
-        MetaTable.Set(conn, "model_fingerprint", Identity.Fingerprint, tx);
-        MetaTable.Set(conn, "model_dimension", Identity.Dimension.ToString(CultureInfo.InvariantCulture), tx);
-        MetaTable.Set(conn, "model_max_seq_length", Identity.MaxSeqLength.ToString(CultureInfo.InvariantCulture), tx);
-        MetaTable.Set(conn, "model_normalizes", Identity.Normalizes ? "true" : "false", tx);
-        if (ModelPath is not null) MetaTable.Set(conn, "model_path", ModelPath, tx);
+        MetaTable.Set(conn, prefix + "fingerprint", Identity.Fingerprint, tx);
+        MetaTable.Set(conn, prefix + "dimension", Identity.Dimension.ToString(CultureInfo.InvariantCulture), tx);
+        MetaTable.Set(conn, prefix + "max_seq_length", Identity.MaxSeqLength.ToString(CultureInfo.InvariantCulture), tx);
+        MetaTable.Set(conn, prefix + "normalizes", Identity.Normalizes ? "true" : "false", tx);
+        // A model without a path must not inherit the previous model's path.
+        if (ModelPath is not null) MetaTable.Set(conn, prefix + "path", ModelPath, tx);
+        else DeleteKey(conn, prefix + "path", tx);
+    }
+
+    /// <summary>Removes every key of the binding stored under <paramref name="prefix"/>.</summary>
+    public static void Clear(SqliteConnection conn, SqliteTransaction tx, string prefix)
+    {
+        foreach (var key in new[] { "fingerprint", "dimension", "max_seq_length", "normalizes", "path" }) DeleteKey(conn, prefix + key, tx);
+    }
+
+    private static void DeleteKey(SqliteConnection conn, string key, SqliteTransaction tx)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM meta WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Throws unless <paramref name="encoder"/> is the model this index was built with.</summary>
