@@ -132,7 +132,6 @@ public sealed class IndexWriter : IDisposable
             else if (plan.ExistingDoc is not null && plan.ContentChanged) predictedTags.Clear(doc); // the old prediction no longer describes the text
         }
         if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
-        writeCommands.WriteKeywordIndex(); // last, so no other statement makes FTS5 flush early
         tx.Commit();
         return new UpsertResult(added, updated, unchanged, embedded);
     }
