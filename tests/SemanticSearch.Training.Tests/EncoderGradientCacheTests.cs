@@ -38,7 +38,7 @@ public class EncoderGradientCacheTests
         var full = loss.Compute(new EmbeddingBatch(Anchors.Length, d, [anchorRows, positiveRows]));
         for (int k = 0; k < graphs.Count; k++)
             graphs[k].Backward(full.Gradients[0].AsSpan(k * mini * d, mini * d).ToArray().Concat(full.Gradients[1].AsSpan(k * mini * d, mini * d).ToArray()).ToArray());
-        var direct = graphs[0].Parameters.Select((p, i) => p.Grad.Select((v, j) => graphs.Sum(g => g.Parameters[i].Grad[j])).ToArray()).ToArray();
+        var direct = graphs[0].Parameters.Select((p, i) => p.Gradients.Select((v, j) => graphs.Sum(g => g.Parameters[i].Gradients[j])).ToArray()).ToArray();
 
         // GradCache on one graph: pass 1 embeds, pass 2 replays each mini-batch from its saved DropoutStep.
         var graph = new SentenceEncoderTrainingGraph(encoder, options);
@@ -65,6 +65,6 @@ public class EncoderGradientCacheTests
         }
         for (int i = 0; i < direct.Length; i++)
             for (int j = 0; j < direct[i].Length; j++)
-                Assert.True(Math.Abs(direct[i][j] - graph.Parameters[i].Grad[j]) <= 1e-6f * (1 + Math.Abs(direct[i][j])), $"{graph.Parameters[i].Name}[{j}]");
+                Assert.True(Math.Abs(direct[i][j] - graph.Parameters[i].Gradients[j]) <= 1e-6f * (1 + Math.Abs(direct[i][j])), $"{graph.Parameters[i].Name}[{j}]");
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemanticSearch.Model;
 using SemanticSearch.Training.Encoder;
+using SemanticSearch.Training.Optimization;
 using SemanticSearch.Training.Losses;
 
 namespace SemanticSearch.Training.Tests;
@@ -66,13 +67,13 @@ public class EncoderGradientParityTests
     // Our gradient for a HF name; query/key/value are row blocks of the fused qkv tensors.
     private static float[] Ours(Dictionary<string, TrainableParameter> byName, string name, int h)
     {
-        if (byName.TryGetValue(name, out var p)) return p.Grad;
+        if (byName.TryGetValue(name, out var p)) return p.Gradients;
         foreach (var (part, block) in new[] { ("query", 0), ("key", 1), ("value", 2) })
         {
             string marker = $".attention.self.{part}.";
             if (!name.Contains(marker)) continue;
             string fused = name.Replace(marker, ".attention.self.qkv.");
-            var g = byName[fused].Grad;
+            var g = byName[fused].Gradients;
             int size = name.EndsWith(".weight") ? h * h : h;
             return g.AsSpan(block * size, size).ToArray();
         }

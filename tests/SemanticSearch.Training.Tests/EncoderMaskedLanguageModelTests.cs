@@ -21,14 +21,14 @@ public class EncoderMaskedLanguageModelTests
         var graph = Graph(0.15f);
         // A head with non-trivial values, so every head parameter matters.
         var rng = new Random(4);
-        foreach (var p in graph.Head) for (int i = 0; i < p.Value.Length; i++) p.Value[i] += (float)(rng.NextDouble() - 0.5) * 0.2f;
+        foreach (var p in graph.Head) for (int i = 0; i < p.Values.Length; i++) p.Values[i] += (float)(rng.NextDouble() - 0.5) * 0.2f;
         double Run() { graph.DropoutStep = 3; return graph.Forward(Ids, Labels, training: true); }
         double loss = Run();
         Assert.True(loss > 0.5, $"loss {loss}");
         graph.Backward();
 
         int word = 20; // an id not in the input: its embedding gradient comes only through the tied decoder
-        var wordGrad = graph.Parameters[0].Grad.AsSpan(word * 32, 32).ToArray();
+        var wordGrad = graph.Parameters[0].Gradients.AsSpan(word * 32, 32).ToArray();
         Assert.Contains(wordGrad, v => v != 0);
 
         var pick = new Random(5);
@@ -37,15 +37,15 @@ public class EncoderMaskedLanguageModelTests
         {
             for (int k = 0; k < 2; k++)
             {
-                int i = p.Name.Contains("word_embeddings") ? (k == 0 ? word : 4) * 32 + pick.Next(32) : pick.Next(p.Value.Length);
-                float keep = p.Value[i];
+                int i = p.Name.Contains("word_embeddings") ? (k == 0 ? word : 4) * 32 + pick.Next(32) : pick.Next(p.Values.Length);
+                float keep = p.Values[i];
                 const float h = 1e-2f;
-                p.Value[i] = keep + h; double up = Run();
-                p.Value[i] = keep - h; double down = Run();
-                p.Value[i] = keep;
+                p.Values[i] = keep + h; double up = Run();
+                p.Values[i] = keep - h; double down = Run();
+                p.Values[i] = keep;
                 double numeric = (up - down) / (2 * h);
-                Assert.True(Math.Abs(numeric - p.Grad[i]) <= 2e-2 * Math.Max(0.05, Math.Abs(numeric)),
-                    $"{p.Name}[{i}]: analytic {p.Grad[i]:G6}, numeric {numeric:G6}");
+                Assert.True(Math.Abs(numeric - p.Gradients[i]) <= 2e-2 * Math.Max(0.05, Math.Abs(numeric)),
+                    $"{p.Name}[{i}]: analytic {p.Gradients[i]:G6}, numeric {numeric:G6}");
                 checkedCount++;
             }
         }
@@ -59,15 +59,15 @@ public class EncoderMaskedLanguageModelTests
         var none = Ids.Select(r => r.Select(_ => MaskedLanguageModelGraph.IgnoreLabel).ToArray()).ToArray();
         Assert.Equal(0.0, graph.Forward(Ids, none, training: true));
         graph.Backward();
-        Assert.All(graph.Parameters, p => Assert.All(p.Grad, v => Assert.Equal(0f, v)));
+        Assert.All(graph.Parameters, p => Assert.All(p.Gradients, v => Assert.Equal(0f, v)));
     }
 
     [Fact]
     public void Save_writes_the_head_beside_the_encoder_and_both_load_back()
     {
         var graph = Graph(0f);
-        graph.DecoderBias.Value[7] = 0.5f;
-        graph.TransformDense.Value[3] = -0.25f;
+        graph.DecoderBias.Values[7] = 0.5f;
+        graph.TransformDense.Values[3] = -0.25f;
         string dir = Path.Combine(Path.GetTempPath(), "mlm-save-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -76,7 +76,7 @@ public class EncoderMaskedLanguageModelTests
             Assert.Equal(SentenceEncoder.Load(EncoderGradientParityTests.ModelDir).EncodeIds(Ids).SelectMany(r => r), reloaded.EncodeIds(Ids).SelectMany(r => r));
             var fresh = new MaskedLanguageModelGraph(reloaded, new TrainingGraphOptions(), headSeed: 99);
             Assert.True(fresh.LoadHead(dir));
-            for (int i = 0; i < graph.Head.Count; i++) Assert.Equal(graph.Head[i].Value, fresh.Head[i].Value);
+            for (int i = 0; i < graph.Head.Count; i++) Assert.Equal(graph.Head[i].Values, fresh.Head[i].Values);
             Assert.False(new MaskedLanguageModelGraph(reloaded, new TrainingGraphOptions()).LoadHead(EncoderGradientParityTests.ModelDir));
         }
         finally { Directory.Delete(dir, recursive: true); }

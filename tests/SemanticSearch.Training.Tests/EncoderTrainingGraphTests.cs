@@ -65,7 +65,7 @@ public class EncoderTrainingGraphTests
             setup?.Invoke(graph);
             var y = graph.Forward(Batch, training: true);
             graph.Backward(Weights(y.Length));
-            return graph.Parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
+            return graph.Parameters.Select(p => (float[])p.Gradients.Clone()).ToArray();
         }
         finally { ComputeThreads.Count = saved; }
     }
@@ -100,13 +100,13 @@ public class EncoderTrainingGraphTests
         var graph = new SentenceEncoderTrainingGraph(Load(), new TrainingGraphOptions { HiddenDropout = 0, AttentionDropout = 0 });
         var y = graph.Forward(Batch, training: true);
         graph.Backward(Weights(y.Length));
-        var once = graph.Parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
+        var once = graph.Parameters.Select(p => (float[])p.Gradients.Clone()).ToArray();
         graph.Forward(Batch, training: true);
         graph.Backward(Weights(y.Length));
         for (int i = 0; i < once.Length; i++)
-            for (int j = 0; j < once[i].Length; j++) Assert.Equal(2 * once[i][j], graph.Parameters[i].Grad[j], 1e-6f * (1 + Math.Abs(once[i][j])));
+            for (int j = 0; j < once[i].Length; j++) Assert.Equal(2 * once[i][j], graph.Parameters[i].Gradients[j], 1e-6f * (1 + Math.Abs(once[i][j])));
         graph.ZeroGrad();
-        Assert.All(graph.Parameters, p => Assert.All(p.Grad, v => Assert.Equal(0f, v)));
+        Assert.All(graph.Parameters, p => Assert.All(p.Gradients, v => Assert.Equal(0f, v)));
         Assert.Throws<InvalidOperationException>(() => graph.Backward(Weights(y.Length))); // one Backward per Forward
     }
 
@@ -134,16 +134,16 @@ public class EncoderTrainingGraphTests
         {
             for (int k = 0; k < 2; k++)
             {
-                int i = rng.Next(p.Value.Length);
+                int i = rng.Next(p.Values.Length);
                 if (p.Name.Contains("word_embeddings")) i = 7 * config.HiddenSize + rng.Next(config.HiddenSize); // a used row
-                float keep = p.Value[i];
+                float keep = p.Values[i];
                 const float h = 1e-2f;
-                p.Value[i] = keep + h; double up = Run();
-                p.Value[i] = keep - h; double down = Run();
-                p.Value[i] = keep;
+                p.Values[i] = keep + h; double up = Run();
+                p.Values[i] = keep - h; double down = Run();
+                p.Values[i] = keep;
                 double numeric = (up - down) / (2 * h);
-                Assert.True(Math.Abs(numeric - p.Grad[i]) <= 2e-2 * Math.Max(1, Math.Abs(numeric)),
-                    $"{p.Name}[{i}]: analytic {p.Grad[i]:G6}, numeric {numeric:G6}");
+                Assert.True(Math.Abs(numeric - p.Gradients[i]) <= 2e-2 * Math.Max(1, Math.Abs(numeric)),
+                    $"{p.Name}[{i}]: analytic {p.Gradients[i]:G6}, numeric {numeric:G6}");
                 checkedCount++;
             }
         }
@@ -159,9 +159,9 @@ public class EncoderTrainingGraphTests
         var embeddingBefore = encoder.EncodeIds([Batch[0]])[0];
         var y = graph.Forward(Batch, training: false);
         graph.Backward(Weights(y.Length));
-        // One plain SGD step on every parameter through TrainableParameter.Value.
+        // One plain SGD step on every parameter through TrainableParameter.Values.
         foreach (var p in graph.Parameters)
-            for (int i = 0; i < p.Value.Length; i++) p.Value[i] -= 0.01f * p.Grad[i];
+            for (int i = 0; i < p.Values.Length; i++) p.Values[i] -= 0.01f * p.Gradients[i];
         Assert.NotEqual(embeddingBefore, encoder.EncodeIds([Batch[0]])[0]); // the encoder runs the updated arrays
         Assert.Equal(before, encoder.Fingerprint); // cached until told
         encoder.InvalidateFingerprint();

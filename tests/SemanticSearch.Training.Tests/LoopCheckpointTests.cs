@@ -88,7 +88,7 @@ public class LoopCheckpointTests
         store.SaveLast(new LoopState { Step = 1, DropoutStep = 11, RunSignature = "s" }, parameters, optimizer);
         var saved = encoder.Snapshot();
 
-        foreach (var p in parameters) p.Values.Span.Fill(7f);
+        foreach (var p in parameters) Array.Fill(p.Values, 7f);
         budget = 300; // the next save runs out of space part-way through the parameter file
         Assert.Throws<IOException>(() => store.SaveLast(new LoopState { Step = 2, RunSignature = "s" }, parameters, optimizer));
         Assert.False(Directory.Exists(Path.Combine(root, "last.tmp")));
@@ -113,7 +113,7 @@ public class LoopCheckpointTests
         Directory.Move(Path.Combine(root, "last"), Path.Combine(root, "last.old"));
         Directory.CreateDirectory(Path.Combine(root, "last.tmp"));
         File.WriteAllText(Path.Combine(root, "last.tmp", "parameters.bin"), "partial");
-        foreach (var p in parameters) p.Values.Span.Clear();
+        foreach (var p in parameters) Array.Clear(p.Values);
 
         Assert.True(store.HasLast);
         Assert.Equal(3, store.LoadLast(parameters, optimizer).Step);

@@ -37,7 +37,7 @@ public class ScheduleAndClippingTests
         Assert.Equal(c.GetProperty("total_norm").GetDouble(), total, 5);
         var clipped = c.GetProperty("clipped").EnumerateArray().Select(ReferenceFixture.Floats).ToList();
         for (int p = 0; p < clipped.Count; p++)
-            for (int k = 0; k < clipped[p].Length; k++) Assert.Equal(clipped[p][k], (double)parameters[p].Gradients.Span[k], 1e-6);
+            for (int k = 0; k < clipped[p].Length; k++) Assert.Equal(clipped[p][k], (double)parameters[p].Gradients[k], 1e-6);
     }
 
     [Fact]
@@ -46,8 +46,8 @@ public class ScheduleAndClippingTests
         // ‖(3, 4)‖ = 5 → coefficient 1 / (5 + 1e-6): the clipped norm lands just below 1.
         var p = new TrainableParameter("w", new float[2], new float[] { 3f, 4f });
         Assert.Equal(5.0, GradientClipping.ClipGlobalNorm([p], 1.0), 12);
-        Assert.Equal(3f / (5f + 1e-6f), p.Gradients.Span[0], 7);
-        Assert.Equal(4f / (5f + 1e-6f), p.Gradients.Span[1], 7);
+        Assert.Equal(3f / (5f + 1e-6f), p.Gradients[0], 7);
+        Assert.Equal(4f / (5f + 1e-6f), p.Gradients[1], 7);
 
         var small = new TrainableParameter("b", new float[2], new float[] { 0.3f, 0.4f });
         Assert.Equal(0.5, GradientClipping.ClipGlobalNorm([small], 1.0), 6);

@@ -34,7 +34,7 @@ var anchorIds = Truncate(encoder.Tokenize(pairs.Take(need).Select(p => p.Anchor)
 var positiveIds = Truncate(encoder.Tokenize(pairs.Take(need).Select(p => p.Positive).ToList()), maxLen);
 
 var graph = new SentenceEncoderTrainingGraph(encoder, new TrainingGraphOptions { Seed = 1 });
-var optimizer = new AdamW(WeightDecayGrouping.Split(graph.OptimizerParameters(), 0.01));
+var optimizer = new AdamW(WeightDecayGrouping.Split(graph.UnfrozenParameters(), 0.01));
 var loss = new MultipleNegativesRankingLoss(20.0);
 var timings = new double[4]; // forward, loss, backward, optimizer (ms, timed steps only)
 

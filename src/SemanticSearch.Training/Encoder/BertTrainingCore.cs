@@ -1,3 +1,4 @@
+using SemanticSearch.Training.Optimization;
 using SemanticSearch.Model.Configuration;
 using SemanticSearch.Model.Weights;
 using SemanticSearch.Tensors;
@@ -170,31 +171,31 @@ internal sealed class BertTrainingCore
             var act = _a.Layers[l];
             // h' = LN2(dropout(dense(act)) + x1)
             dLn.Clear();
-            LayerNorm.Backward(dLn, p.OutputLayerNormWeight.GradOrEmpty, p.OutputLayerNormBias.GradOrEmpty, dHidden,
+            LayerNorm.Backward(dLn, p.OutputLayerNormWeight.GradientsOrEmpty, p.OutputLayerNormBias.GradientsOrEmpty, dHidden,
                 act.OutputSum.AsSpan(0, th), w.OutputLayerNormWeight, act.OutputMean.AsSpan(0, tokens), act.OutputRstd.AsSpan(0, tokens), tokens, h);
             dLn.CopyTo(dResidual); // residual path to x1
             dBranch.Clear();
             Dropout.Backward(dBranch, dLn, Mask(FeedForwardSite(l), _options.HiddenDropout));
             dInter.Clear();
-            Linear.Backward(dInter, p.OutputWeight.GradOrEmpty, p.OutputBias.GradOrEmpty, dBranch, act.Activation.AsSpan(0, tokens * inter), w.OutputWeight, tokens, inter, h);
+            Linear.Backward(dInter, p.OutputWeight.GradientsOrEmpty, p.OutputBias.GradientsOrEmpty, dBranch, act.Activation.AsSpan(0, tokens * inter), w.OutputWeight, tokens, inter, h);
             dPre.Clear();
             Activation.Backward(_config.HiddenAct, dPre, dInter, act.PreActivation.AsSpan(0, tokens * inter));
-            Linear.Backward(dResidual, p.IntermediateWeight.GradOrEmpty, p.IntermediateBias.GradOrEmpty, dPre, act.AttentionOut.AsSpan(0, th), w.IntermediateWeight, tokens, h, inter);
+            Linear.Backward(dResidual, p.IntermediateWeight.GradientsOrEmpty, p.IntermediateBias.GradientsOrEmpty, dPre, act.AttentionOut.AsSpan(0, th), w.IntermediateWeight, tokens, h, inter);
 
             // x1 = LN1(dropout(dense(attention(qkv(x)))) + x)
             dLn.Clear();
-            LayerNorm.Backward(dLn, p.AttentionLayerNormWeight.GradOrEmpty, p.AttentionLayerNormBias.GradOrEmpty, dResidual,
+            LayerNorm.Backward(dLn, p.AttentionLayerNormWeight.GradientsOrEmpty, p.AttentionLayerNormBias.GradientsOrEmpty, dResidual,
                 act.AttentionSum.AsSpan(0, th), w.AttentionLayerNormWeight, act.AttentionMean.AsSpan(0, tokens), act.AttentionRstd.AsSpan(0, tokens), tokens, h);
             dLn.CopyTo(dHidden); // residual path to x
             dBranch.Clear();
             Dropout.Backward(dBranch, dLn, Mask(AttentionOutputSite(l), _options.HiddenDropout));
             dContext.Clear();
-            Linear.Backward(dContext, p.AttentionOutputWeight.GradOrEmpty, p.AttentionOutputBias.GradOrEmpty, dBranch, act.Context.AsSpan(0, th), w.AttentionOutputWeight, tokens, h, h);
+            Linear.Backward(dContext, p.AttentionOutputWeight.GradientsOrEmpty, p.AttentionOutputBias.GradientsOrEmpty, dBranch, act.Context.AsSpan(0, th), w.AttentionOutputWeight, tokens, h, h);
             dQkv.Clear();
             Attention.Backward(dQkv, dContext, act.Qkv.AsSpan(0, 3 * th), act.Probs.AsSpan(0, Attention.ProbsLength(offsets, heads)), offsets, heads, h,
                 Mask(AttentionProbsSite(l), _options.AttentionDropout));
             bool below = l > lowest || embeddingsTrain;
-            Linear.Backward(below ? dHidden : Span<float>.Empty, p.QkvWeight.GradOrEmpty, p.QkvBias.GradOrEmpty, dQkv, act.Input.AsSpan(0, th), w.QkvWeight, tokens, h, 3 * h);
+            Linear.Backward(below ? dHidden : Span<float>.Empty, p.QkvWeight.GradientsOrEmpty, p.QkvBias.GradientsOrEmpty, dQkv, act.Input.AsSpan(0, th), w.QkvWeight, tokens, h, 3 * h);
         }
         if (!embeddingsTrain) return;
 
@@ -202,9 +203,9 @@ internal sealed class BertTrainingCore
         dBranch.Clear();
         Dropout.Backward(dBranch, dHidden, Mask(0, _options.HiddenDropout));
         dLn.Clear();
-        LayerNorm.Backward(dLn, Embeddings[3].GradOrEmpty, Embeddings[4].GradOrEmpty, dBranch, _a.EmbeddingSum.AsSpan(0, th),
+        LayerNorm.Backward(dLn, Embeddings[3].GradientsOrEmpty, Embeddings[4].GradientsOrEmpty, dBranch, _a.EmbeddingSum.AsSpan(0, th),
             _weights.EmbeddingLayerNormWeight, _a.EmbeddingMean.AsSpan(0, tokens), _a.EmbeddingRstd.AsSpan(0, tokens), tokens, h);
-        Tensors.Embeddings.Backward(Embeddings[0].GradOrEmpty, Embeddings[1].GradOrEmpty, Embeddings[2].GradOrEmpty, dLn,
+        Tensors.Embeddings.Backward(Embeddings[0].GradientsOrEmpty, Embeddings[1].GradientsOrEmpty, Embeddings[2].GradientsOrEmpty, dLn,
             _a.Ids.AsSpan(0, tokens), _a.Positions.AsSpan(0, tokens), _a.Types.AsSpan(0, tokens), h);
     }
 }

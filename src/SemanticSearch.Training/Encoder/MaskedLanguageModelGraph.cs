@@ -1,3 +1,4 @@
+using SemanticSearch.Training.Optimization;
 using SemanticSearch.Checkpoints;
 using SemanticSearch.Model;
 using SemanticSearch.Model.Modules;
@@ -100,11 +101,11 @@ public sealed class MaskedLanguageModelGraph
         var a = BertActivations.Grow(ref _a, (long)m * h);
         var u = BertActivations.Grow(ref _u, (long)m * h);
         var probs = BertActivations.Grow(ref _probs, (long)m * v);
-        Linear.Forward(z, hm, TransformDense.Value, TransformBias.Value, m, h, h);
+        Linear.Forward(z, hm, TransformDense.Values, TransformBias.Values, m, h, h);
         Activation.Forward(config.HiddenAct, a, z);
         LayerNorm.Forward(u, BertActivations.Grow(ref _mean, m), BertActivations.Grow(ref _rstd, m), a,
-            TransformLayerNormWeight.Value, TransformLayerNormBias.Value, m, h, _eps);
-        Linear.Forward(probs, u, _encoder.Transformer.Weights.WordEmbeddings, DecoderBias.Value, m, h, v);
+            TransformLayerNormWeight.Values, TransformLayerNormBias.Values, m, h, _eps);
+        Linear.Forward(probs, u, _encoder.Transformer.Weights.WordEmbeddings, DecoderBias.Values, m, h, v);
 
         // CE from the logits, then the logits become probabilities in place (what the backward needs).
         double loss = 0;
@@ -143,12 +144,12 @@ public sealed class MaskedLanguageModelGraph
             var dZ = BertActivations.Grow(ref _dZ, (long)m * h);
             var dHm = BertActivations.Grow(ref _dHm, (long)m * h);
             dU.Clear(); dA.Clear(); dZ.Clear(); dHm.Clear();
-            Linear.Backward(dU, _core.Embeddings[0].GradOrEmpty, DecoderBias.GradOrEmpty, dLogits, _u.AsSpan(0, m * h),
+            Linear.Backward(dU, _core.Embeddings[0].GradientsOrEmpty, DecoderBias.GradientsOrEmpty, dLogits, _u.AsSpan(0, m * h),
                 _encoder.Transformer.Weights.WordEmbeddings, m, h, v);
-            LayerNorm.Backward(dA, TransformLayerNormWeight.GradOrEmpty, TransformLayerNormBias.GradOrEmpty, dU, _a.AsSpan(0, m * h),
-                TransformLayerNormWeight.Value, _mean.AsSpan(0, m), _rstd.AsSpan(0, m), m, h);
+            LayerNorm.Backward(dA, TransformLayerNormWeight.GradientsOrEmpty, TransformLayerNormBias.GradientsOrEmpty, dU, _a.AsSpan(0, m * h),
+                TransformLayerNormWeight.Values, _mean.AsSpan(0, m), _rstd.AsSpan(0, m), m, h);
             Activation.Backward(config.HiddenAct, dZ, dA, _z.AsSpan(0, m * h));
-            Linear.Backward(dHm, TransformDense.GradOrEmpty, TransformBias.GradOrEmpty, dZ, _hm.AsSpan(0, m * h), TransformDense.Value, m, h, h);
+            Linear.Backward(dHm, TransformDense.GradientsOrEmpty, TransformBias.GradientsOrEmpty, dZ, _hm.AsSpan(0, m * h), TransformDense.Values, m, h, h);
             for (int k = 0; k < m; k++)
                 System.Numerics.Tensors.TensorPrimitives.Add(dHidden.Slice(_rows[k] * h, h), dHm.Slice(k * h, h), dHidden.Slice(_rows[k] * h, h));
         }
@@ -157,7 +158,7 @@ public sealed class MaskedLanguageModelGraph
 
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) Array.Clear(p.Grad);
+        foreach (var p in Parameters) Array.Clear(p.Gradients);
     }
 
     /// <summary>
@@ -170,7 +171,7 @@ public sealed class MaskedLanguageModelGraph
         _encoder.Save(directory);
         var transformer = _encoder.Transformer;
         var tensors = transformer.Weights.EnumerateNamed(transformer.Config).Select(t => new NamedTensor(t.Name, t.Shape, t.Data))
-            .Concat(Head.Select(p => new NamedTensor(p.Name, p.Shape, p.Value)));
+            .Concat(Head.Select(p => new NamedTensor(p.Name, p.Shape, p.Values)));
         SafeTensorsFile.Write(Path.Combine(directory, TransformerModule.SafeTensorsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
@@ -182,8 +183,8 @@ public sealed class MaskedLanguageModelGraph
         foreach (var p in Head)
         {
             if (!tensors.TryGetValue(p.Name, out var t) && !tensors.TryGetValue("bert." + p.Name, out t)) continue;
-            if (t.Data.Length != p.Value.Length) throw new InvalidDataException($"{p.Name} has {t.Data.Length} values in {modelDirectory}, expected {p.Value.Length}");
-            t.Data.CopyTo(p.Value, 0);
+            if (t.Data.Length != p.Values.Length) throw new InvalidDataException($"{p.Name} has {t.Data.Length} values in {modelDirectory}, expected {p.Values.Length}");
+            t.Data.CopyTo(p.Values, 0);
             any = true;
         }
         return any;

@@ -1,3 +1,4 @@
+using SemanticSearch.Training.Optimization;
 using SemanticSearch.Model;
 using SemanticSearch.Tensors;
 
@@ -108,7 +109,7 @@ public sealed class SentenceEncoderTrainingGraph
 
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) Array.Clear(p.Grad);
+        foreach (var p in Parameters) Array.Clear(p.Gradients);
     }
 
     /// <summary>Freezes the word, position and token-type tables and the embedding LayerNorm.</summary>
@@ -126,7 +127,6 @@ public sealed class SentenceEncoderTrainingGraph
             foreach (var p in _core.Layers[l].All) p.Frozen = true;
     }
 
-    /// <summary>The parameters as the optimizer's type (same arrays), frozen ones left out.</summary>
-    public IReadOnlyList<Optimization.TrainableParameter> OptimizerParameters() =>
-        Parameters.Where(p => !p.Frozen).Select(p => p.ToOptimizerParameter()).ToList();
+    /// <summary>The parameters the optimizer updates: all but the frozen ones (the same objects as <see cref="Parameters"/>).</summary>
+    public IReadOnlyList<TrainableParameter> UnfrozenParameters() => Parameters.Where(p => !p.Frozen).ToList();
 }

@@ -1,6 +1,6 @@
 using SemanticSearch.Model;
 using SemanticSearch.Training.Encoder;
-using TrainableParameter = SemanticSearch.Training.Optimization.TrainableParameter;
+using SemanticSearch.Training.Optimization;
 
 namespace SemanticSearch.Training.Loop;
 
@@ -23,7 +23,7 @@ public sealed class BertFineTunableEncoder : IFineTunableEncoder
 
     public SentenceEncoder Encoder => _encoder;
     public int Dimension => _graph.Dimension;
-    public IReadOnlyList<TrainableParameter> TrainableParameters => _trainable ??= _graph.OptimizerParameters();
+    public IReadOnlyList<TrainableParameter> TrainableParameters => _trainable ??= _graph.UnfrozenParameters();
     public ulong DropoutStep { get => _graph.DropoutStep; set => _graph.DropoutStep = value; }
 
     /// <summary>--freeze-layers N freezes the embeddings too: they sit below layer 0.</summary>

@@ -22,7 +22,7 @@ public static class ParameterSnapshotFile
         {
             w.Write(p.Name);
             w.Write(p.Values.Length);
-            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Values.Span));
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Values.AsSpan()));
         }
     }
 
@@ -53,7 +53,7 @@ public static class ParameterSnapshotFile
                 values.Add((parameter, data));
             }
             // Only after the whole file checked out: a bad file must not leave the model half overwritten.
-            foreach (var (parameter, data) in values) data.CopyTo(parameter.Values.Span);
+            foreach (var (parameter, data) in values) data.CopyTo(parameter.Values, 0);
         }
         catch (EndOfStreamException e)
         {

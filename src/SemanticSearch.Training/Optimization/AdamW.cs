@@ -46,8 +46,8 @@ public sealed class AdamW
             double decay = 1 - learningRate * group.WeightDecay;
             foreach (var parameter in group.Parameters)
             {
-                var p = parameter.Values.Span;
-                var g = parameter.Gradients.Span;
+                var p = parameter.Values.AsSpan();
+                var g = parameter.Gradients.AsSpan();
                 var (m, v) = _state[parameter.Name];
                 for (int i = 0; i < p.Length; i++)
                 {
@@ -65,7 +65,7 @@ public sealed class AdamW
 
     public void ZeroGradients()
     {
-        foreach (var p in Groups.SelectMany(g => g.Parameters)) p.Gradients.Span.Clear();
+        foreach (var p in Groups.SelectMany(g => g.Parameters)) Array.Clear(p.Gradients);
     }
 
     /// <summary>First and second moments of one parameter (for checkpoints and tests).</summary>

@@ -13,13 +13,13 @@ public static class GradientClipping
         var list = parameters.ToList();
         double sumSq = 0;
         foreach (var p in list)
-            foreach (float g in p.Gradients.Span) sumSq += (double)g * g;
+            foreach (float g in p.Gradients) sumSq += (double)g * g;
         double total = Math.Sqrt(sumSq);
         double coefficient = Math.Min(1.0, maxNorm / (total + 1e-6));
         if (coefficient < 1.0)
             foreach (var p in list)
             {
-                var g = p.Gradients.Span;
+                var g = p.Gradients;
                 for (int i = 0; i < g.Length; i++) g[i] = (float)(g[i] * coefficient);
             }
         return total;

@@ -13,7 +13,7 @@ public static class NonFiniteGradientCheck
     {
         foreach (var p in parameters)
         {
-            var g = p.Gradients.Span;
+            var g = p.Gradients;
             for (int i = 0; i < g.Length; i++)
                 if (!float.IsFinite(g[i])) return new NonFiniteValue(p.Name, i, g[i]);
         }

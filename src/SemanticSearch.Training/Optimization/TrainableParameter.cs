@@ -1,25 +1,48 @@
 namespace SemanticSearch.Training.Optimization;
 
 /// <summary>
-/// One named parameter tensor as the optimizer sees it: flat values and the gradient accumulated for them.
-/// The name follows the checkpoint's (Hugging Face) naming, e.g. "encoder.layer.0.attention.output.LayerNorm.weight",
-/// because the weight-decay rule and the optimizer-state file key on it.
+/// One named parameter tensor of a model under training. <see cref="Values"/> is the model's live weight array (the
+/// optimizer updates it in place, so the model sees the new weights at once); <see cref="Gradients"/> accumulates
+/// dLoss/dValues in float32 across backward passes until they are cleared. The name follows the checkpoint's
+/// (Hugging Face) naming, e.g. "encoder.layer.0.attention.output.LayerNorm.weight", because the weight-decay rule,
+/// the optimizer-state file and parameter snapshots key on it. Training graphs, the optimizer, clipping and the
+/// checkpoint files all share this one type.
 /// </summary>
 public sealed class TrainableParameter
 {
-    public TrainableParameter(string name, Memory<float> values, Memory<float> gradients)
+    /// <summary>A parameter with its own zeroed gradient buffer.</summary>
+    public TrainableParameter(string name, int[] shape, float[] values) : this(name, shape, values, new float[values.Length]) { }
+
+    /// <summary>A flat parameter whose gradient buffer the caller owns (heads and tests that compute gradients themselves).</summary>
+    public TrainableParameter(string name, float[] values, float[] gradients) : this(name, [values.Length], values, gradients) { }
+
+    public TrainableParameter(string name, int[] shape, float[] values, float[] gradients)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("parameter name is empty", nameof(name));
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(gradients);
+        long count = 1;
+        foreach (int d in shape) count *= d;
+        if (count != values.Length)
+            throw new ArgumentException($"parameter '{name}': shape [{string.Join(", ", shape)}] has {count} elements, the array {values.Length}");
         if (values.Length != gradients.Length)
             throw new ArgumentException($"parameter '{name}': {values.Length} values but {gradients.Length} gradients");
         Name = name;
+        Shape = shape;
         Values = values;
         Gradients = gradients;
     }
 
+    /// <summary>Hugging Face name, e.g. "encoder.layer.0.output.dense.bias"; the fused projection is "…attention.self.qkv.weight" [3H, H].</summary>
     public string Name { get; }
-    public Memory<float> Values { get; }
-    public Memory<float> Gradients { get; }
+    public int[] Shape { get; }
+    public float[] Values { get; }
+    public float[] Gradients { get; }
+    /// <summary>A frozen parameter gets no gradient (backward leaves Gradients untouched and skips work that only it needs).</summary>
+    public bool Frozen { get; set; }
+
+    /// <summary>The gradient span a backward pass writes into: empty when frozen, so kernels skip it.</summary>
+    internal Span<float> GradientsOrEmpty => Frozen ? Span<float>.Empty : Gradients;
 }
 
 /// <summary>Parameters sharing one weight-decay setting (a torch optimizer param group).</summary>

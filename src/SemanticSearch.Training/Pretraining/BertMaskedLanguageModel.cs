@@ -1,6 +1,6 @@
 using SemanticSearch.Model;
 using SemanticSearch.Training.Encoder;
-using TrainableParameter = SemanticSearch.Training.Optimization.TrainableParameter;
+using SemanticSearch.Training.Optimization;
 
 namespace SemanticSearch.Training.Pretraining;
 
@@ -24,7 +24,7 @@ public sealed class BertMaskedLanguageModel : IMaskedLanguageModel
         HeadLoaded = _graph.LoadHead(modelDirectory);
         _maxSeqLength = Math.Min(maxSeqLength ?? encoder.MaxSeqLength, encoder.MaxSeqLength);
         if (_maxSeqLength < 3) throw new ArgumentException($"max sequence length must be at least 3 ([CLS] token [SEP]), got {_maxSeqLength}");
-        TrainableParameters = _graph.Parameters.Where(p => !p.Frozen).Select(p => p.ToOptimizerParameter()).ToList();
+        TrainableParameters = _graph.Parameters.Where(p => !p.Frozen).ToList();
     }
 
     /// <summary>True when the head came from the model folder rather than fresh initialization.</summary>

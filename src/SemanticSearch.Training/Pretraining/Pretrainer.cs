@@ -69,7 +69,7 @@ public sealed class Pretrainer
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var masked = order.GetRange(b * _options.BatchSize, _options.BatchSize).Select(i => sampler.Mask(ids[i], maskRandom)).ToList();
-                    foreach (var p in parameters) p.Gradients.Span.Clear();
+                    foreach (var p in parameters) Array.Clear(p.Gradients);
                     double loss = _model.Forward(masked.Select(m => m.Inputs).ToList(), masked.Select(m => m.Labels).ToList(), training: true);
                     double lr = schedule.LearningRate(step);
                     step++;
