@@ -20,8 +20,8 @@ public sealed record ServerSettings
     public string? ApiKey { get; init; }
     public string? TlsCertificatePath { get; init; }
     public string? TlsKeyPath { get; init; }
-    /// <summary>Searchers answering queries in parallel (each holds its own copy of the vectors).</summary>
-    public int Searchers { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 8);
+    /// <summary>Reads (searches, gets, stats) running at once on the shared searcher; more wait in line.</summary>
+    public int Searchers { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     public int JobQueueCapacity { get; init; } = 16;
     public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public bool CompressResponses { get; init; }
@@ -41,7 +41,7 @@ public sealed record ServerSettings
             ApiKey = NullIfEmpty(config["api-key"] ?? config["apikey"] ?? config["api_key"]),
             TlsCertificatePath = NullIfEmpty(config["tls-cert"] ?? config["tls_cert"]),
             TlsKeyPath = NullIfEmpty(config["tls-key"] ?? config["tls_key"]),
-            Searchers = Int(config, "searchers", Math.Clamp(Environment.ProcessorCount, 2, 8), 1, 64),
+            Searchers = Int(config, "searchers", Math.Clamp(2 * Environment.ProcessorCount, 4, 16), 1, 64),
             JobQueueCapacity = Int(config, "job-queue", 16, 1, 10_000),
             ShutdownDrainTimeout = TimeSpan.FromSeconds(Int(config, "shutdown-drain-seconds", 10, 0, 3600)),
             CompressResponses = config["compress-responses"] is { Length: > 0 } c && bool.Parse(c),

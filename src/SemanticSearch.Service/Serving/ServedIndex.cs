@@ -1,47 +1,34 @@
-using System.Threading.Channels;
 using SemanticSearch.Index;
 using SemanticSearch.Index.Embedding;
-using SemanticSearch.Index.Search;
 
 namespace SemanticSearch.Service.Serving;
 
 /// <summary>
 /// The index a server process serves: one writer (writes are serialized here, because the index
-/// allows a single writer) and a small pool of searchers so concurrent queries do not queue behind
-/// each other (each <see cref="IndexSearcher"/> answers one query at a time). Searchers read
-/// committed SQLite snapshots and reload vectors when the generation moves, so a search started
-/// after an upsert returned sees that upsert.
+/// allows a single writer) and one thread-safe <see cref="IndexSearcher"/> (a pool of SQLite read
+/// connections and one shared, incrementally refreshed vector matrix). At most
+/// <c>maxConcurrentReads</c> reads run at once; further ones wait in line (asynchronously, so no
+/// thread is held) rather than fail. After every write the vector matrix is brought up to the new
+/// commit before the write returns, so a search started after an upsert returned sees that upsert,
+/// and searches themselves never pay for reloading vectors.
 /// </summary>
 public sealed class ServedIndex : IDisposable
 {
     private readonly IndexWriter _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly Channel<IndexSearcher> _searchers;
-    private readonly List<IndexSearcher> _allSearchers = new();
-    private readonly DocumentReader _documents;
+    private readonly SemaphoreSlim _readSlots;
+    private readonly IndexSearcher _searcher;
     private int _disposed;
 
-    private ServedIndex(string directory, ITextEncoder? encoder, IndexWriter writer, int searcherCount)
+    private ServedIndex(string directory, ITextEncoder? encoder, IndexWriter writer, int maxConcurrentReads)
     {
         Directory = directory;
         Encoder = encoder;
         _writer = writer;
-        _searchers = Channel.CreateUnbounded<IndexSearcher>();
-        try
-        {
-            for (int i = 0; i < searcherCount; i++)
-            {
-                var s = IndexSearcher.Open(directory, encoder);
-                _allSearchers.Add(s);
-                _searchers.Writer.TryWrite(s);
-            }
-            _documents = new DocumentReader(directory);
-        }
-        catch
-        {
-            foreach (var s in _allSearchers) s.Dispose();
-            throw;
-        }
+        _readSlots = new SemaphoreSlim(maxConcurrentReads, maxConcurrentReads);
+        _searcher = IndexSearcher.Open(directory, encoder);
+        // Load the vectors now rather than on the first query.
+        _searcher.RefreshVectors();
     }
 
     public string Directory { get; }
@@ -56,13 +43,13 @@ public sealed class ServedIndex : IDisposable
     /// Opens (creating if needed) the index. With <paramref name="encoder"/> an empty index is bound
     /// to it; an index already bound to another model is refused.
     /// </summary>
-    public static ServedIndex Open(string directory, ITextEncoder? encoder, string? modelPath, int searcherCount)
+    public static ServedIndex Open(string directory, ITextEncoder? encoder, string? modelPath, int maxConcurrentReads)
     {
-        if (searcherCount < 1) throw new ArgumentOutOfRangeException(nameof(searcherCount), "at least one searcher is needed");
+        if (maxConcurrentReads < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrentReads), "at least one concurrent read is needed");
         var writer = IndexWriter.Open(directory, encoder, modelPath);
         try
         {
-            return new ServedIndex(directory, encoder, writer, searcherCount);
+            return new ServedIndex(directory, encoder, writer, maxConcurrentReads);
         }
         catch
         {
@@ -71,34 +58,42 @@ public sealed class ServedIndex : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="query"/> on a pooled searcher, off the caller's thread.</summary>
+    /// <summary>Runs <paramref name="query"/> on the searcher, off the caller's thread, once a read slot is free.</summary>
     public async Task<T> ReadAsync<T>(Func<IndexSearcher, T> query, CancellationToken cancellationToken)
     {
-        var searcher = await _searchers.Reader.ReadAsync(cancellationToken);
+        await _readSlots.WaitAsync(cancellationToken);
         try
         {
             // The index layer takes no token: check before starting; the dispatcher answers the
             // deadline on time even if a long query keeps running after it.
             cancellationToken.ThrowIfCancellationRequested();
-            return await Task.Run(() => query(searcher), cancellationToken);
+            return await Task.Run(() => query(_searcher), cancellationToken);
         }
         finally
         {
-            _searchers.Writer.TryWrite(searcher);
+            _readSlots.Release();
         }
     }
 
-    public Task<StoredDocument?> GetAsync(string id, CancellationToken cancellationToken) =>
-        Task.Run(() => _documents.Find(id), cancellationToken);
+    /// <summary>The stored document with this id, or null.</summary>
+    public Task<SourceDocument?> GetAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(s => s.Get(id), cancellationToken);
 
-    /// <summary>Runs one write transaction at a time; embedding happens inside (before the SQL transaction).</summary>
+    /// <summary>
+    /// Runs one write transaction at a time; embedding happens inside (before the SQL transaction).
+    /// The shared vector matrix is refreshed (incrementally) before the write is reported done.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<IndexWriter, T> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
             // Not cancellable once started: a commit either happens completely or not at all.
-            return await Task.Run(() => write(_writer), CancellationToken.None);
+            return await Task.Run(() =>
+            {
+                try { return write(_writer); }
+                finally { _searcher.RefreshVectors(); }
+            }, CancellationToken.None);
         }
         finally
         {
@@ -117,7 +112,6 @@ public sealed class ServedIndex : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _writeGate.Wait(TimeSpan.FromSeconds(30));
         _writer.Dispose();
-        foreach (var s in _allSearchers) s.Dispose();
-        _documents.Dispose();
+        _searcher.Dispose();
     }
 }
