@@ -4,15 +4,17 @@ using SemanticSearch.Training.Data;
 
 namespace SemanticSearch.Cli.Commands;
 
-/// <summary>`semsearch classifier train`: trains a classification head on a frozen encoder.</summary>
+/// <summary>`semsearch classifier train`: trains a classification head (frozen encoder, end-to-end, or SetFit).</summary>
 public sealed class ClassifierTrainCommand : ICliCommand
 {
     public string Name => "classifier";
     public string Summary => "classifier train: train a classification head on a model's embeddings";
     public string Usage => """
         usage: semsearch classifier train --model DIR --data FILE --output DIR [--validation FILE]
-                 [--mode frozen] [--multi-label] [--hidden N] [--activation relu|gelu] [--epochs N] [--lr F]
-                 [--batch-size N] [--class-weights none|balanced] [--patience N] [--seed N]
+                 [--mode frozen|end-to-end|setfit] [--multi-label] [--hidden N] [--activation relu|gelu]
+                 [--epochs N] [--lr F] [--batch-size N] [--class-weights none|balanced] [--patience N] [--seed N]
+                 [--encoder-lr F] [--freeze-layers N] [--warmup-ratio F] [--max-grad-norm F] [--eval-steps N]
+                 [--max-steps N] [--setfit-iterations R] [--setfit-samples-per-class K] [--setfit-batch-size N]
                  [--text-column NAME] [--label-column NAME] [--overwrite]
 
           --model DIR         sentence-transformers model folder (copied, never modified)
@@ -22,11 +24,24 @@ public sealed class ClassifierTrainCommand : ICliCommand
                               confusion.csv, confusion.svg); assembled aside and renamed into place
           --validation FILE   same format; early stopping on its macro-F1 and the "unknown" threshold are
                               chosen on it. Without it the report is on the training data.
-          --mode frozen       embeddings computed once, head trained on them (the only mode available so far:
-                              end-to-end and setfit need the encoder training graph wired into head training)
+          --mode frozen       (default) embeddings computed once, only the head learns: seconds after the encoding
+          --mode end-to-end   encoder and head trained together on the head's cross-entropy; the output folder
+                              holds the fine-tuned encoder. Defaults: --epochs 3, --lr 1e-3 (head), --batch-size 16
+          --mode setfit       SetFit: contrastive fine-tuning of the encoder on label pairs (same label → cosine 1,
+                              other label → 0; CosineSimilarityLoss, one pass), then a frozen-mode head on the new
+                              embeddings; single-label only
+          --encoder-lr F      encoder learning rate (end-to-end, setfit), default 2e-5
+          --freeze-layers N   freeze the embeddings and the bottom N encoder layers (end-to-end, setfit)
+          --warmup-ratio F    linear warm-up share of the steps, default 0.1;  --max-grad-norm F default 1 (0 = off)
+          --eval-steps N      end-to-end: also evaluate on --validation every N steps (default: after each epoch)
+          --max-steps N       end-to-end: stop after N steps; setfit: use the first N batches of pairs (bounded runs)
+          --setfit-iterations R       rounds of pair sampling, each giving every text a positive and a negative, default 5
+          --setfit-samples-per-class K   at most K texts per label take part in pairs (default all); the head sees all
+          --setfit-batch-size N       pairs per step of the contrastive stage, default 16
           --multi-label       sigmoid head, several labels per text (default: softmax, one label)
           --hidden N          hidden layer of N units (Linear → activation → Linear); default: one linear layer
           --epochs N          default 30;  --lr F default 0.01;  --batch-size N default 32;  --patience N default 5
+                              (patience counts evaluations; the best epoch's weights are kept)
           --class-weights     balanced = weight classes by n / (classes · count), for imbalanced data
           --seed N            default 42; the same seed and inputs give a bit-identical head
           --text-column, --label-column   CSV column / JSON field names (default text, label)
@@ -37,9 +52,13 @@ public sealed class ClassifierTrainCommand : ICliCommand
         if (args.Positional.Count == 0 || args.Positional[0] != "train")
             throw new CommandLineException($"expected 'semsearch classifier train', got '{(args.Positional.Count == 0 ? "" : args.Positional[0])}'");
         if (args.Positional.Count > 1) throw new CommandLineException($"unexpected argument '{args.Positional[1]}'");
-        string mode = args.Choice("mode", "frozen", "frozen", "end-to-end", "setfit");
-        if (mode != "frozen")
-            throw new CommandLineException($"--mode {mode} is not available yet: only the frozen mode is implemented (the encoder training graph is not wired into head training)");
+        var mode = args.Choice("mode", "frozen", "frozen", "end-to-end", "setfit") switch
+        {
+            "end-to-end" => ClassifierTrainingMode.EndToEnd,
+            "setfit" => ClassifierTrainingMode.SetFit,
+            _ => ClassifierTrainingMode.Frozen,
+        };
+        bool endToEnd = mode == ClassifierTrainingMode.EndToEnd;
         var request = new ClassifierTrainingRequest
         {
             ModelFolder = args.RequiredString("model"),
@@ -49,14 +68,27 @@ public sealed class ClassifierTrainCommand : ICliCommand
             TextColumn = args.String("text-column") ?? "text",
             LabelColumn = args.String("label-column") ?? "label",
             Overwrite = args.Flag("overwrite"),
+            Mode = mode,
+            Encoder = new EncoderTrainingOptions
+            {
+                EncoderLearningRate = args.Double("encoder-lr", 2e-5, min: 1e-12, max: 1),
+                FreezeLayers = args.Int("freeze-layers", 0, min: 0, max: 1000),
+                WarmupRatio = args.Double("warmup-ratio", 0.1, min: 0, max: 1),
+                MaxGradNorm = args.Double("max-grad-norm", 1.0, min: 0, max: 1e9),
+                EvalSteps = args.Int("eval-steps", 0, min: 0),
+                MaxSteps = args.Int("max-steps", 0, min: 0),
+                SetFitIterations = args.Int("setfit-iterations", 5, min: 1, max: 10000),
+                SetFitSamplesPerClass = args.Int("setfit-samples-per-class", 0, min: 0),
+                SetFitBatchSize = args.Int("setfit-batch-size", 16, min: 1, max: 1 << 16),
+            },
             Options = new HeadTrainingOptions
             {
                 MultiLabel = args.Flag("multi-label"),
                 HiddenSize = args.Has("hidden") ? args.Int("hidden", 0, min: 1, max: 65536) : null,
                 Activation = args.Choice("activation", "relu", "relu", "gelu") == "gelu" ? HeadActivation.Gelu : HeadActivation.Relu,
-                Epochs = args.Int("epochs", 30, min: 1, max: 100000),
-                LearningRate = args.Double("lr", 1e-2, min: 1e-9, max: 10),
-                BatchSize = args.Int("batch-size", 32, min: 1, max: 1 << 20),
+                Epochs = args.Int("epochs", endToEnd ? 3 : 30, min: 1, max: 100000),
+                LearningRate = args.Double("lr", endToEnd ? 1e-3 : 1e-2, min: 1e-9, max: 10),
+                BatchSize = args.Int("batch-size", endToEnd ? 16 : 32, min: 1, max: 1 << 20),
                 BalancedClassWeights = args.Choice("class-weights", "none", "none", "balanced") == "balanced",
                 Patience = args.Int("patience", 5, min: 1, max: 100000),
                 Seed = args.Int("seed", 42),
@@ -68,7 +100,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
         {
             var result = ClassifierTrainingRun.Run(request, stderr);
             var m = result.Evaluation;
-            stdout.WriteLine($"wrote {Path.Combine(request.OutputFolder, ClassifierHead.DefaultFolderName)}");
+            stdout.WriteLine($"wrote {Path.Combine(request.OutputFolder, ClassifierHead.DefaultFolderName)} (mode {ClassifierTrainingRun.ModeName(mode)})");
             stdout.WriteLine($"evaluated on {result.EvaluatedOn}: accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, weighted-F1 {m.WeightedF1:F4}, unknown {m.UnknownCount}/{m.Count}");
             if (m.UnseenLabels.Count > 0) stdout.WriteLine($"labels in the evaluation data never seen in training: {string.Join(", ", m.UnseenLabels)}");
             return ExitCodes.Ok;

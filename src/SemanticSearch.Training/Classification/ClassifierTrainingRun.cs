@@ -16,14 +16,19 @@ public sealed record ClassifierTrainingRequest
     public HeadTrainingOptions Options { get; init; } = new();
     public bool Overwrite { get; init; }
     public int EncodeBatchSize { get; init; } = 64;
+    public ClassifierTrainingMode Mode { get; init; } = ClassifierTrainingMode.Frozen;
+    /// <summary>Encoder settings of the end-to-end and SetFit modes (ignored in frozen mode).</summary>
+    public EncoderTrainingOptions Encoder { get; init; } = new();
 }
 
 public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds);
 
 /// <summary>
-/// Frozen-encoder training end to end: embed the training (and validation) texts once, train the head, pick
-/// the threshold on validation data, evaluate, and write the output folder = a copy of the model folder with
-/// the head and its report in "classifier/" — one folder carrying encoder + head. The folder is assembled
+/// One head training run in any mode. Frozen: embed the training (and validation) texts once and train the head.
+/// SetFit: fine-tune the encoder contrastively on label pairs, then the same. End-to-end: train encoder and head
+/// together. Then pick the threshold on validation data, evaluate, and write the output folder = a copy of the
+/// model folder (with the fine-tuned encoder's weights in the modes that change it) with the head and its report
+/// in "classifier/" — one folder carrying encoder + head. The folder is assembled
 /// under a temporary name and renamed into place only when complete, so a failed run never leaves a
 /// half-written model or destroys an existing one.
 /// </summary>
@@ -48,22 +53,62 @@ public static class ClassifierTrainingRun
                     throw new Data.TrainingDataException(request.ValidationFile!, null, $"text #{i + 1} has {validation[i].Labels.Count} labels; single-label evaluation needs exactly one");
 
         var encoder = SentenceEncoder.Load(model);
+        if (request.Mode != ClassifierTrainingMode.Frozen) request.Encoder.Validate();
+        if (request.Mode == ClassifierTrainingMode.SetFit && space.MultiLabel)
+            throw new ArgumentException("--mode setfit needs one label per text (its pairs are same-label / different-label); use frozen or end-to-end for --multi-label");
+        string staging = output.TrimEnd('/') + $".partial-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        string setFitWork = staging + ".setfit";
+        var validationGold = validation?.Select(v => v.Labels).ToList();
+        int[]? singleTargets = space.MultiLabel ? null : space.SingleTargets(train);
+        float[]? multiTargets = space.MultiLabel ? space.MultiTargets(train) : null;
+        Action<HeadEpoch> onEpoch = e => log.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}{(e.ValidationMacroF1 is double f ? $", validation macro-F1 {f:F4}" : "")}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var cache = new EmbeddingCache(encoder, request.EncodeBatchSize);
-        var trainX = cache.Embed(train.Select(t => t.Text).ToList());
-        var validationX = validation is null ? null : cache.Embed(validation.Select(t => t.Text).ToList());
-        double encodeSeconds = clock.Elapsed.TotalSeconds;
-        log.WriteLine($"embedded {cache.Count} distinct texts ({encoder.Dimension} dims) in {encodeSeconds:F1} s");
-
-        var validationSet = validation is null ? null : new HeadValidationSet(validationX!, validation.Select(v => v.Labels).ToList());
-        var trained = FrozenHeadTrainer.Train(trainX, space,
-            space.MultiLabel ? null : space.SingleTargets(train), space.MultiLabel ? space.MultiTargets(train) : null,
-            encoder.Fingerprint, request.Options, validationSet,
-            e => log.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}{(e.ValidationMacroF1 is double f ? $", validation macro-F1 {f:F4}" : "")}"));
-        log.WriteLine($"trained the head in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
+        double bodySeconds = 0, encodeSeconds;
+        TrainedHead trained;
+        IReadOnlyList<float[]>? trainX = null, validationX = null;
+        if (request.Mode == ClassifierTrainingMode.EndToEnd)
+        {
+            trained = EndToEndTrainer.Train(encoder, train.Select(t => t.Text).ToList(), space, singleTargets, multiTargets, request.Options, request.Encoder,
+                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log);
+            bodySeconds = trained.Seconds;
+            log.WriteLine($"trained encoder + head end to end in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
+            clock.Restart();
+            var cache = new EmbeddingCache(encoder, request.EncodeBatchSize);
+            if (validation is null) trainX = cache.Embed(train.Select(t => t.Text).ToList());
+            else validationX = cache.Embed(validation.Select(t => t.Text).ToList());
+            encodeSeconds = clock.Elapsed.TotalSeconds;
+        }
+        else
+        {
+            if (request.Mode == ClassifierTrainingMode.SetFit)
+            {
+                try
+                {
+                    var pairs = SetFitBodyTrainer.GeneratePairs(train.Select(t => t.Text).ToList(), singleTargets!, request.Encoder.SetFitIterations,
+                        request.Encoder.SetFitSamplesPerClass, request.Options.Seed);
+                    SetFitBodyTrainer.Train(encoder, pairs, request.Options, request.Encoder, setFitWork, log);
+                }
+                finally
+                {
+                    if (Directory.Exists(setFitWork)) Directory.Delete(setFitWork, true);
+                }
+                bodySeconds = clock.Elapsed.TotalSeconds;
+                log.WriteLine($"setfit: contrastive stage done in {bodySeconds:F1} s; training the head on the new embeddings");
+                clock.Restart();
+            }
+            var cache = new EmbeddingCache(encoder, request.EncodeBatchSize);
+            trainX = cache.Embed(train.Select(t => t.Text).ToList());
+            validationX = validation is null ? null : cache.Embed(validation.Select(t => t.Text).ToList());
+            encodeSeconds = clock.Elapsed.TotalSeconds;
+            log.WriteLine($"embedded {cache.Count} distinct texts ({encoder.Dimension} dims) in {encodeSeconds:F1} s");
+            var validationSet = validation is null ? null : new HeadValidationSet(validationX!, validationGold!);
+            trained = FrozenHeadTrainer.Train(trainX, space, singleTargets, multiTargets, encoder.Fingerprint, request.Options, validationSet, onEpoch);
+            log.WriteLine($"trained the head in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
+        }
 
         var head = trained.Head;
-        var evalX = validationX ?? trainX;
+        var evalX = (validationX ?? trainX)!;
         var evalGold = (validation ?? train).Select(t => t.Labels).ToList();
         var probabilities = evalX.Select(e => head.Probabilities(e)).ToList();
         if (validation is not null)
@@ -76,18 +121,18 @@ public static class ClassifierTrainingRun
         var metrics = ClassificationMetrics.Compute(head.Labels, evalGold, predicted, space.MultiLabel);
         string evaluatedOn = validation is null ? $"training data {request.DataFile} (no --validation given)" : $"validation data {request.ValidationFile}";
 
-        string staging = output.TrimEnd('/') + $".partial-{Environment.ProcessId}";
-        if (Directory.Exists(staging)) Directory.Delete(staging, true);
         try
         {
             CopyModel(model, staging);
+            // The modes that train the encoder replace the copied weights with the trained ones.
+            if (request.Mode != ClassifierTrainingMode.Frozen) encoder.Save(staging);
             string headFolder = Path.Combine(staging, ClassifierHead.DefaultFolderName);
-            head.Save(headFolder);
+            SaveHead(head, headFolder, encoder.Fingerprint);
             ClassificationReportWriter.Write(headFolder, metrics, new JsonObject
             {
-                ["evaluated_on"] = evaluatedOn, ["training_data"] = request.DataFile, ["mode"] = "frozen",
+                ["evaluated_on"] = evaluatedOn, ["training_data"] = request.DataFile, ["mode"] = ModeName(request.Mode),
                 ["best_epoch"] = trained.BestEpoch, ["epochs_run"] = trained.History.Count, ["threshold"] = head.Config.Threshold,
-                ["train_seconds"] = trained.Seconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
+                ["train_seconds"] = trained.Seconds, ["encoder_train_seconds"] = bodySeconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
             });
             Replace(staging, output);
         }
@@ -97,6 +142,25 @@ public static class ClassifierTrainingRun
             throw;
         }
         return new ClassifierTrainingResult(output, trained, metrics, evaluatedOn, encodeSeconds);
+    }
+
+    public static string ModeName(ClassifierTrainingMode mode) => mode switch
+    {
+        ClassifierTrainingMode.EndToEnd => "end-to-end",
+        ClassifierTrainingMode.SetFit => "setfit",
+        _ => "frozen",
+    };
+
+    /// <summary>
+    /// Saves the head bound to the encoder it was trained with: an end-to-end head is created before its encoder's
+    /// final weights (and fingerprint) exist, so its config.json gets the fingerprint here.
+    /// </summary>
+    private static void SaveHead(ClassifierHead head, string folder, string encoderFingerprint)
+    {
+        head.Save(folder);
+        if (head.Config.EncoderFingerprint == encoderFingerprint) return;
+        string path = Path.Combine(folder, ClassifierHeadConfig.FileName);
+        File.WriteAllText(path, (head.Config with { EncoderFingerprint = encoderFingerprint }).ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Copies every file of the model folder except an existing head (the new one replaces it).</summary>
