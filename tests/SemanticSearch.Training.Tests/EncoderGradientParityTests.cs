@@ -65,7 +65,7 @@ public class EncoderGradientParityTests
     }
 
     // Our gradient for a HF name; query/key/value are row blocks of the fused qkv tensors.
-    private static float[] Ours(Dictionary<string, TrainableParameter> byName, string name, int h)
+    internal static float[] Ours(Dictionary<string, TrainableParameter> byName, string name, int h)
     {
         if (byName.TryGetValue(name, out var p)) return p.Gradients;
         foreach (var (part, block) in new[] { ("query", 0), ("key", 1), ("value", 2) })
