@@ -6,8 +6,12 @@ using SemanticSearch.Service.Rpc.Server;
 
 namespace SemanticSearch.Service.Api;
 
-/// <summary>semanticsearch.v1.FineTuneService over a <see cref="JobManager"/>.</summary>
-public sealed class FineTuneApiService(JobManager jobs)
+/// <summary>
+/// semanticsearch.v1.FineTuneService over a <see cref="JobManager"/> (fine-tuning jobs, "ft-…") and an
+/// <see cref="ActivationManager"/> (model activations, "act-…"); WatchJob, CancelJob and ListJobs
+/// serve both kinds, told apart by the id's prefix.
+/// </summary>
+public sealed class FineTuneApiService(JobManager jobs, ActivationManager? activations = null)
 {
     public const int MaxInlinePairs = 100_000;
 
@@ -41,7 +45,8 @@ public sealed class FineTuneApiService(JobManager jobs)
     public async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.JobId, "job_id");
-        var updates = jobs.Watch(request.JobId, out var unsubscribe) ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+        var updates = (IsActivation(request.JobId) ? activations!.Watch(request.JobId, out var unsubscribe) : jobs.Watch(request.JobId, out unsubscribe))
+            ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
         try
         {
             await foreach (var job in updates.ReadAllAsync(context.CancellationToken))
@@ -56,7 +61,8 @@ public sealed class FineTuneApiService(JobManager jobs)
     public Task<JobInfo> CancelJob(CancelJobRequest request, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.JobId, "job_id");
-        var job = jobs.Cancel(request.JobId) ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+        var job = (IsActivation(request.JobId) ? activations!.Cancel(request.JobId) : jobs.Cancel(request.JobId))
+            ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
         return Task.FromResult(JobMessages.ToInfo(job));
     }
 
@@ -64,19 +70,51 @@ public sealed class FineTuneApiService(JobManager jobs)
     {
         var response = new ListJobsResponse();
         response.Jobs.AddRange(jobs.List().Select(JobMessages.ToInfo));
+        if (activations is not null)
+            response.Jobs.AddRange(activations.List().OrderByDescending(a => a.CreatedUtc).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(JobMessages.ToInfo));
         return Task.FromResult(response);
     }
 
     public Task<ActivateModelResponse> ActivateModel(ActivateModelRequest request, ServerCallContext context)
     {
-        if (request.ModelCase == ActivateModelRequest.ModelOneofCase.None) throw SearchRequestMapper.Invalid("set job_id or model_path");
-        if (request.ModelCase == ActivateModelRequest.ModelOneofCase.JobId)
+        if (activations is null) throw new RpcException(StatusCode.Unimplemented, "this server has no model activation");
+        string modelPath, description;
+        switch (request.ModelCase)
         {
-            var job = jobs.Find(request.JobId) ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
-            if (job.Status != JobStatus.Succeeded)
-                throw ApiErrors.FailedPrecondition($"job '{job.Id}' is {job.Status.ToString().ToUpperInvariant()}; only a SUCCEEDED job has a model to activate");
+            case ActivateModelRequest.ModelOneofCase.JobId:
+                SearchRequestMapper.RequireText(request.JobId, "job_id");
+                var job = jobs.Find(request.JobId) ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+                if (job.Status != JobStatus.Succeeded || job.OutputModel is null)
+                    throw ApiErrors.FailedPrecondition($"job '{job.Id}' is {job.Status.ToString().ToUpperInvariant()}; only a SUCCEEDED job has a model to activate");
+                (modelPath, description) = (job.OutputModel, $"activate the model of job {job.Id}");
+                break;
+            case ActivateModelRequest.ModelOneofCase.ModelPath:
+                SearchRequestMapper.RequireText(request.ModelPath, "model_path");
+                (modelPath, description) = (request.ModelPath, $"activate model folder {request.ModelPath}");
+                break;
+            default:
+                throw SearchRequestMapper.Invalid("set job_id or model_path");
         }
-        throw new RpcException(StatusCode.Unimplemented,
-            "ActivateModel (background re-embedding with switch-over) is not built yet: the index binds one model per index and the re-embedding/swap step does not exist.");
+        ActivationStart started;
+        try
+        {
+            started = activations.Start(modelPath, description);
+        }
+        catch (ActivationConflictException e) { throw new RpcException(StatusCode.Aborted, e.Message); }
+        catch (ActivationPreconditionException e) { throw ApiErrors.FailedPrecondition(e.Message); }
+        catch (ArgumentException e) { throw SearchRequestMapper.Invalid(e.Message); }
+        return Task.FromResult(new ActivateModelResponse
+        {
+            PendingModelFingerprint = started.PendingFingerprint,
+            Documents = started.Documents,
+            ActivationId = started.Activation.Id,
+            Activation = JobMessages.ToInfo(started.Activation),
+            CurrentDimension = started.CurrentDimension,
+            NewDimension = started.NewDimension,
+            DimensionChanges = started.CurrentDimension != started.NewDimension,
+            Resumed = started.Resumed,
+        });
     }
+
+    private bool IsActivation(string id) => activations is not null && ActivationManager.IsActivationId(id);
 }

@@ -144,6 +144,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
             Generation = stats.Generation,
             DatabaseBytes = stats.DatabaseBytes,
             VectorSearchAvailable = stats.Model is not null && index.Encoder is not null,
+            PendingModelFingerprint = index.PendingModel?.Identity.Fingerprint ?? "",
         };
         if (stats.Model is { } model)
         {

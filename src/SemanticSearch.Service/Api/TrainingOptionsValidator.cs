@@ -38,8 +38,14 @@ internal static class TrainingOptionsValidator
         if (o.FreezeLayers < 0) throw Invalid($"options.freeze_layers must not be negative, got {o.FreezeLayers}");
         if (o.HasMaxGradNorm && !(o.MaxGradNorm > 0 && double.IsFinite(o.MaxGradNorm))) throw Invalid($"options.max_grad_norm must be positive, got {o.MaxGradNorm}");
         if (o.EvalSteps < 0) throw Invalid($"options.eval_steps must not be negative, got {o.EvalSteps}");
-        // Held-out evaluation needs an evaluator built from pairs, which the job runner does not wire yet.
-        if (o.EvalFraction != 0) throw Invalid("options.eval_fraction is not supported yet (no held-out evaluation in server-side jobs); leave it 0");
+        if (!(o.EvalFraction >= 0 && o.EvalFraction < 0.5)) throw Invalid($"options.eval_fraction must be in [0, 0.5), got {o.EvalFraction}");
+        if (o.EvalFraction > 0 && request.DataCase == StartFineTuneRequest.DataOneofCase.Pairs)
+        {
+            // A server file is counted when the job reads it; inline pairs can be checked now.
+            int held = (int)Math.Round(o.EvalFraction * request.Pairs.Pairs.Count, MidpointRounding.AwayFromZero);
+            if (held < Jobs.HeldOutEvaluation.MinimumHeldOut)
+                throw Invalid($"options.eval_fraction {o.EvalFraction} of {request.Pairs.Pairs.Count} pairs holds out {held}; at least {Jobs.HeldOutEvaluation.MinimumHeldOut} are needed");
+        }
     }
 
     private static Rpc.RpcException Invalid(string message) => SearchRequestMapper.Invalid(message);

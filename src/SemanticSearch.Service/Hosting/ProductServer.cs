@@ -20,23 +20,29 @@ public sealed class ProductServer : IAsyncDisposable
 {
     private readonly ServedIndex _index;
     private readonly JobManager _jobs;
+    private readonly ActivationManager _activations;
     private readonly GrpcServerHost _host;
     private readonly ILoggerFactory _loggers;
     private readonly TimeSpan _drain;
     private int _stopped;
 
-    private ProductServer(ServedIndex index, JobManager jobs, GrpcServerHost host, ILoggerFactory loggers, TimeSpan drain)
+    private ProductServer(ServedIndex index, JobManager jobs, ActivationManager activations, GrpcServerHost host, ILoggerFactory loggers, TimeSpan drain)
     {
-        _index = index; _jobs = jobs; _host = host; _loggers = loggers; _drain = drain;
+        _index = index; _jobs = jobs; _activations = activations; _host = host; _loggers = loggers; _drain = drain;
     }
 
     public GrpcServerHost Host => _host;
     public ServedIndex Index => _index;
     public JobManager Jobs => _jobs;
+    public ActivationManager Activations => _activations;
     public Uri Address => _host.Address;
 
-    /// <summary>Opens the index (creating it if needed), loads its model and builds the host (not started).</summary>
-    public static ProductServer Create(ServerSettings settings, ILoggerFactory loggers, IFineTuneRunner? runner = null, IClassifier? classifier = null)
+    /// <summary>
+    /// Opens the index (creating it if needed), loads its model and builds the host (not started).
+    /// <paramref name="modelLoader"/> loads models that ActivateModel switches to (default: a sentence-transformers folder).
+    /// </summary>
+    public static ProductServer Create(ServerSettings settings, ILoggerFactory loggers, IFineTuneRunner? runner = null, IClassifier? classifier = null,
+        Func<string, ITextEncoder>? modelLoader = null)
     {
         var log = loggers.CreateLogger("SemanticSearch.Service");
         string? modelPath = settings.ModelDirectory ?? RecordedModelPath(settings.IndexDirectory);
@@ -51,11 +57,16 @@ public sealed class ProductServer : IAsyncDisposable
         }
         var index = ServedIndex.Open(settings.IndexDirectory, encoder, modelPath, settings.Searchers);
         JobManager? jobs = null;
+        ActivationManager? activations = null;
         try
         {
             string jobsRoot = Path.Combine(settings.IndexDirectory, "jobs");
             jobs = new JobManager(new JobStore(jobsRoot), runner ?? new FineTunerRunner(), modelPath, id => Path.Combine(settings.IndexDirectory, "models", id),
                 loggers.CreateLogger("SemanticSearch.Service.Jobs"), settings.JobQueueCapacity);
+            var jobManager = jobs;
+            activations = new ActivationManager(index, new JobStore(Path.Combine(settings.IndexDirectory, "activations")), modelLoader ?? SentenceEncoderAdapter.Load,
+                jobManager.UseBaseModel, loggers.CreateLogger("SemanticSearch.Service.Activation"));
+            activations.ResumePending(); // a re-embedding interrupted by a stop continues where it was
             var builder = new GrpcServerBuilder().Configure(o =>
             {
                 o.Address = settings.Address;
@@ -67,7 +78,7 @@ public sealed class ProductServer : IAsyncDisposable
                     o.Tls = new ServerTlsOptions { PemCertificatePath = settings.TlsCertificatePath, PemKeyPath = settings.TlsKeyPath };
             });
             builder.AddService(new SearchApiService(index, classifier).Definition());
-            builder.AddService(new FineTuneApiService(jobs).Definition());
+            builder.AddService(new FineTuneApiService(jobs, activations).Definition());
             builder.ConfigureWebHost(web =>
             {
                 web.Services.AddSingleton(loggers);
@@ -77,10 +88,11 @@ public sealed class ProductServer : IAsyncDisposable
             var host = builder.Build();
             log.LogInformation("Index {Index}: {Mode}", settings.IndexDirectory,
                 index.Binding is null ? "keyword-only" : encoder is null ? "vectors present, model not loaded" : $"model {index.Binding.Identity.Fingerprint[..12]}");
-            return new ProductServer(index, jobs, host, loggers, settings.ShutdownDrainTimeout);
+            return new ProductServer(index, jobs, activations, host, loggers, settings.ShutdownDrainTimeout);
         }
         catch
         {
+            activations?.Dispose();
             jobs?.Dispose();
             index.Dispose();
             throw;
@@ -95,6 +107,7 @@ public sealed class ProductServer : IAsyncDisposable
         await _host.StopAsync();
         await _index.DrainWritesAsync(_drain + TimeSpan.FromSeconds(30));
         _jobs.Dispose();
+        _activations.Dispose(); // before the index closes; staged vectors stay for the next start
         _index.Dispose();
     }
 

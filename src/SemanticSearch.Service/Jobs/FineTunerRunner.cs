@@ -2,6 +2,7 @@ using SemanticSearch.Model;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Training.Data;
 using SemanticSearch.Training.Encoder;
+using SemanticSearch.Training.Evaluation;
 using SemanticSearch.Training.Loop;
 
 namespace SemanticSearch.Service.Jobs;
@@ -20,7 +21,8 @@ public sealed class FineTunerRunner : IFineTuneRunner
         var request = work.Request;
         var o = request.Options ?? new TrainingOptions();
         var loss = LossOf(o.Loss);
-        var examples = Examples(request, loss);
+        int seed = (int)(o.Seed & int.MaxValue);
+        var (examples, evaluator) = Examples(request, loss, o.EvalFraction, seed);
         int batchSize = o.BatchSize == 0 ? 32 : o.BatchSize;
         if (batchSize > examples.Count)
             throw new InvalidOperationException($"batch_size {batchSize} is larger than the {examples.Count} training examples");
@@ -36,11 +38,11 @@ public sealed class FineTunerRunner : IFineTuneRunner
             MaxGradNorm = o.HasMaxGradNorm ? o.MaxGradNorm : 1.0,
             FreezeLayers = o.FreezeLayers,
             EvalSteps = o.EvalSteps,
-            Seed = (int)(o.Seed & int.MaxValue),
+            Seed = seed,
         };
         var encoder = SentenceEncoder.Load(baseModel);
         var trainable = new BertFineTunableEncoder(encoder, new TrainingGraphOptions { Seed = (ulong)options.Seed });
-        var result = new FineTuner(trainable, examples, options).Run(new ProgressForwarder(report), cancellationToken);
+        var result = new FineTuner(trainable, examples, options, evaluator).Run(new ProgressForwarder(report), cancellationToken);
         if (result.Outcome == TrainingOutcome.Cancelled) throw new OperationCanceledException("fine-tuning was cancelled", cancellationToken);
         return work.OutputModelDirectory;
     }
@@ -57,35 +59,62 @@ public sealed class FineTunerRunner : IFineTuneRunner
         _ => throw new InvalidOperationException($"loss {loss} is not supported by the training engine"),
     };
 
-    private static TrainingExamples Examples(StartFineTuneRequest request, TrainingLossKind loss)
+    /// <summary>The training examples and, with an eval_fraction, the evaluator over the held-out pairs.</summary>
+    private static (TrainingExamples, TrainingEvaluator?) Examples(StartFineTuneRequest request, TrainingLossKind loss, double evalFraction, int seed)
     {
-        if (request.DataCase == StartFineTuneRequest.DataOneofCase.ServerFile)
+        bool fromFile = request.DataCase == StartFineTuneRequest.DataOneofCase.ServerFile;
+        var pairs = fromFile ? null : request.Pairs.Pairs;
+        switch (loss)
         {
-            return loss switch
+            case TrainingLossKind.Mnrl:
             {
-                TrainingLossKind.Mnrl => TrainingExamples.FromAnchorPositive(PairFileReader.ReadAnchorPositive(request.ServerFile)),
-                TrainingLossKind.Contrastive => TrainingExamples.FromLabelledPairs(PairFileReader.ReadLabelledPairs(request.ServerFile)),
-                _ => TrainingExamples.FromScoredPairs(PairFileReader.ReadScoredPairs(request.ServerFile)),
-            };
+                var all = fromFile ? PairFileReader.ReadAnchorPositive(request.ServerFile)
+                    : pairs!.Select(p => new AnchorPositiveExample(p.TextA, p.TextB, string.IsNullOrEmpty(p.Negative) ? null : p.Negative)).ToList();
+                if (evalFraction == 0) return (TrainingExamples.FromAnchorPositive(all), null);
+                var (train, held) = HeldOutEvaluation.Split(all, evalFraction, seed);
+                return (TrainingExamples.FromAnchorPositive(train), HeldOutEvaluation.Retrieval(held));
+            }
+            case TrainingLossKind.Contrastive:
+            {
+                var all = fromFile ? PairFileReader.ReadLabelledPairs(request.ServerFile)
+                    : pairs!.Select(p => new LabelledPairExample(p.TextA, p.TextB, p.Score >= 0.5f ? 1 : 0)).ToList();
+                if (evalFraction == 0) return (TrainingExamples.FromLabelledPairs(all), null);
+                var (train, held) = HeldOutEvaluation.Split(all, evalFraction, seed);
+                return (TrainingExamples.FromLabelledPairs(train),
+                    HeldOutEvaluation.Similarity(held.Select(p => new ScoredSentencePair(p.Sentence1, p.Sentence2, p.Label)).ToList()));
+            }
+            default:
+            {
+                var all = fromFile ? PairFileReader.ReadScoredPairs(request.ServerFile)
+                    : pairs!.Select(p => new ScoredPairExample(p.TextA, p.TextB, p.Score)).ToList();
+                if (evalFraction == 0) return (TrainingExamples.FromScoredPairs(all), null);
+                var (train, held) = HeldOutEvaluation.Split(all, evalFraction, seed);
+                return (TrainingExamples.FromScoredPairs(train),
+                    HeldOutEvaluation.Similarity(held.Select(p => new ScoredSentencePair(p.Sentence1, p.Sentence2, p.Score)).ToList()));
+            }
         }
-        var pairs = request.Pairs.Pairs;
-        return loss switch
-        {
-            TrainingLossKind.Mnrl => TrainingExamples.FromAnchorPositive(
-                pairs.Select(p => new AnchorPositiveExample(p.TextA, p.TextB, string.IsNullOrEmpty(p.Negative) ? null : p.Negative)).ToList()),
-            TrainingLossKind.Contrastive => TrainingExamples.FromLabelledPairs(
-                pairs.Select(p => new LabelledPairExample(p.TextA, p.TextB, p.Score >= 0.5f ? 1 : 0)).ToList()),
-            _ => TrainingExamples.FromScoredPairs(pairs.Select(p => new ScoredPairExample(p.TextA, p.TextB, p.Score)).ToList()),
-        };
     }
 
-    /// <summary>Forwards synchronously (System.Progress would post to the thread pool and reorder steps).</summary>
+    /// <summary>
+    /// Forwards synchronously (System.Progress would post to the thread pool and reorder steps).
+    /// Evaluation reports carry no step figures (total 0, loss NaN), so they repeat the latest step's
+    /// figures with the new metrics.
+    /// </summary>
     private sealed class ProgressForwarder(Action<FineTuneProgress> report) : IProgress<TrainingProgress>
     {
+        private FineTuneProgress _last = new(0, 0, 0, double.NaN, double.NaN, []);
+
         public void Report(TrainingProgress p)
         {
-            if (p.Kind is not (TrainingEventKind.Step or TrainingEventKind.Evaluation)) return;
-            report(new FineTuneProgress(p.Step, p.TotalSteps, p.Epoch, p.Loss, p.LearningRate, []));
+            if (p.Kind == TrainingEventKind.Step)
+            {
+                _last = new FineTuneProgress(p.Step, p.TotalSteps, p.Epoch, p.Loss, p.LearningRate, []);
+                report(_last);
+            }
+            else if (p.Kind is TrainingEventKind.Evaluation or TrainingEventKind.Finished && p.Evaluation is { } evaluation)
+            {
+                report(_last with { Metrics = evaluation.Metrics });
+            }
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed class JobManager : IDisposable
     private readonly JobStore _store;
     private readonly IFineTuneRunner? _runner;
     private readonly Func<string, string> _outputDirectoryOf;
-    private readonly string? _baseModelPath;
+    private volatile string? _baseModelPath;
     private readonly ILogger _logger;
     private readonly Thread _worker;
     private readonly CancellationTokenSource _shutdown = new();
@@ -53,6 +53,9 @@ public sealed class JobManager : IDisposable
 
     /// <summary>True when jobs have a model to start from.</summary>
     public bool HasBaseModel => _baseModelPath is not null;
+
+    /// <summary>Jobs that start after this call fine-tune <paramref name="modelPath"/> (the model just activated).</summary>
+    public void UseBaseModel(string modelPath) => _baseModelPath = modelPath;
 
     /// <summary>Queues a job; throws <see cref="JobQueueFullException"/> when the queue is full.</summary>
     public JobRecord Submit(StartFineTuneRequest request)

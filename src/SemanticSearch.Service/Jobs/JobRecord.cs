@@ -18,6 +18,8 @@ public sealed class JobRecord
     public string? OutputModel { get; set; }
     public long Step { get; set; }
     public long TotalSteps { get; set; }
+    /// <summary>Step at which this run started (a resumed activation starts part-way); the ETA extrapolates from here.</summary>
+    public long StartStep { get; set; }
     public int Epoch { get; set; }
     public double Loss { get; set; }
     public double LearningRate { get; set; }
@@ -30,8 +32,8 @@ public sealed class JobRecord
     /// <summary>Seconds left by linear extrapolation of the time per step so far; -1 when unknown.</summary>
     public double EtaSeconds(DateTime nowUtc)
     {
-        if (Status != JobStatus.Running || StartedUtc is not DateTime started || Step <= 0 || TotalSteps <= Step) return Status == JobStatus.Running ? -1 : 0;
-        double perStep = (nowUtc - started).TotalSeconds / Step;
+        if (Status != JobStatus.Running || StartedUtc is not DateTime started || Step <= StartStep || TotalSteps <= Step) return Status == JobStatus.Running ? -1 : 0;
+        double perStep = (nowUtc - started).TotalSeconds / (Step - StartStep);
         return perStep * (TotalSteps - Step);
     }
 

@@ -14,17 +14,20 @@ namespace SemanticSearch.Service.Serving;
 /// </summary>
 public sealed class ServedIndex : IDisposable
 {
-    private readonly IndexWriter _writer;
+    private IndexWriter _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _readSlots;
-    private readonly IndexSearcher _searcher;
+    private volatile IndexSearcher _searcher;
+    private volatile ITextEncoder? _encoder;
+    private readonly int _maxConcurrentReads;
     private int _disposed;
 
     private ServedIndex(string directory, ITextEncoder? encoder, IndexWriter writer, int maxConcurrentReads)
     {
         Directory = directory;
-        Encoder = encoder;
+        _encoder = encoder;
         _writer = writer;
+        _maxConcurrentReads = maxConcurrentReads;
         _readSlots = new SemaphoreSlim(maxConcurrentReads, maxConcurrentReads);
         _searcher = IndexSearcher.Open(directory, encoder);
         // Load the vectors now rather than on the first query.
@@ -34,7 +37,10 @@ public sealed class ServedIndex : IDisposable
     public string Directory { get; }
 
     /// <summary>The index's model, or null when the index is keyword-only or was opened without it.</summary>
-    public ITextEncoder? Encoder { get; }
+    public ITextEncoder? Encoder => _encoder;
+
+    /// <summary>The model an activation is re-embedding the index with (null when none runs); shown by Stats.</summary>
+    public Index.Storage.ModelBinding? PendingModel { get; set; }
 
     /// <summary>The model the index is bound to (null: keyword-only).</summary>
     public Index.Storage.ModelBinding? Binding => _writer.Model;
@@ -67,7 +73,8 @@ public sealed class ServedIndex : IDisposable
             // The index layer takes no token: check before starting; the dispatcher answers the
             // deadline on time even if a long query keeps running after it.
             cancellationToken.ThrowIfCancellationRequested();
-            return await Task.Run(() => query(_searcher), cancellationToken);
+            var searcher = _searcher; // read under the slot: a model switch holds every slot while it swaps searchers
+            return await Task.Run(() => query(searcher), cancellationToken);
         }
         finally
         {
@@ -97,6 +104,44 @@ public sealed class ServedIndex : IDisposable
         }
         finally
         {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Switches the served model. Waits for the write in progress and takes every read slot (reads in
+    /// flight finish on the old model and vectors; new ones wait), runs <paramref name="commit"/> (which
+    /// makes <paramref name="encoder"/> the index's model in one transaction, e.g.
+    /// IndexReembedder.Complete), then reopens the writer and the searcher with the new encoder and
+    /// loads the new vectors before any read resumes. So no search pairs the old encoder with the new
+    /// vectors or the reverse. If <paramref name="commit"/> throws, the old pair keeps serving.
+    /// </summary>
+    public async Task<Index.Storage.ModelBinding> SwitchModelAsync(Func<Index.Storage.ModelBinding> commit, ITextEncoder encoder, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        int held = 0;
+        try
+        {
+            for (; held < _maxConcurrentReads; held++) await _readSlots.WaitAsync(CancellationToken.None);
+            var binding = await Task.Run(commit, CancellationToken.None);
+            // The database holds the new model now: the old writer and searcher must never run again.
+            await Task.Run(() =>
+            {
+                _writer.Dispose();
+                _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath);
+                var old = _searcher;
+                var fresh = IndexSearcher.Open(Directory, encoder);
+                fresh.RefreshVectors();
+                _searcher = fresh;
+                old.Dispose();
+            }, CancellationToken.None);
+            _encoder = encoder;
+            PendingModel = null;
+            return binding;
+        }
+        finally
+        {
+            if (held > 0) _readSlots.Release(held);
             _writeGate.Release();
         }
     }
