@@ -25,6 +25,13 @@ public sealed class IndexCommand : ICliCommand
           --title-column C     CSV: title column (default: 'title' if present)
           --text-column C      CSV: text column (default: 'text')
           --tags-column C      CSV: tags column, ';'-separated (default: 'tags' if present)
+          --classifier DIR     tag each new or re-texted document with a classifier head (a model folder with
+                               classifier/ inside, or the head folder): its label(s) are stored as predicted
+                               tags with their probability, apart from the input's tags. A softmax head stores
+                               its best label if it reaches the head's threshold, else nothing ("unknown");
+                               a sigmoid head every label at or above it. When the head was trained on --model
+                               the document vectors are reused; otherwise the head's own model embeds the text.
+                               An index tagged by another head must be re-tagged first ('semsearch retag').
 
         Documents are upserted by id; unchanged documents are skipped. Each batch is durable once
         committed, so an interrupted run can simply be repeated. Duplicate ids in one input: the later
@@ -36,6 +43,7 @@ public sealed class IndexCommand : ICliCommand
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string input = args.RequiredString("input");
         string? modelDir = args.String("model");
+        string? classifierDir = args.String("classifier");
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;
         int batchSize = args.Int("batch-size", 1000, 1, 1_000_000);
         var csv = new CsvColumns(args.String("id-column"), args.String("title-column"), args.String("text-column") ?? "text", args.String("tags-column"));
@@ -43,7 +51,11 @@ public sealed class IndexCommand : ICliCommand
 
         var entries = CorpusIngestor.OpenInput(input, csv);
         ITextEncoder? encoder = modelDir is null ? null : SentenceEncoderAdapter.Load(modelDir);
-        using var writer = IndexWriter.Open(indexDir, encoder, modelDir);
+        var tagger = classifierDir is null ? null : ClassifierOption.Load(classifierDir, encoder?.Identity);
+        using var writer = IndexWriter.Open(indexDir, encoder, modelDir, tagger: tagger);
+        if (tagger is null && writer.TaggingHead is { } head)
+            stderr.WriteLine($"warning: index '{indexDir}' holds predicted tags of head {head.Id}{(head.Path is null ? "" : $" ({head.Path})")}; " +
+                             "documents added or re-texted without --classifier get none (their old prediction is dropped)");
         if (encoder is null && writer.Model is not null)
             throw new CommandLineException($"index '{indexDir}' is bound to a model; pass --model {writer.Model.ModelPath ?? "DIR"}");
         var progress = new ProgressReporter(stderr, "docs", InputSizeEstimate.Records(input));

@@ -18,6 +18,9 @@ public sealed class SearchCommand : ICliCommand
           --top K         hits to return, 1..10000 (default 10; 100 with --queries)
           --offset N      skip the first N hits (paging)
           --tag T         only documents carrying T (repeatable: all tags must match); applied before top-k
+          --predicted-tag T   only documents a classifier head tagged T at ingest or retag (repeatable: all
+                          must match); applied before top-k, like --tag
+          --min-confidence C  with --predicted-tag: the head's probability must be at least C (0..1, default 0)
           --fusion F      hybrid: rrf (default) | linear
           --rrf-k K       RRF constant (default 60)
           --keyword-weight W, --vector-weight W   RRF per-leg weights (default 1)
@@ -46,6 +49,8 @@ public sealed class SearchCommand : ICliCommand
         var template = new SearchRequest("")
         {
             Mode = mode, Top = top, Offset = offset, Tags = args.Strings("tag"),
+            PredictedTags = args.Strings("predicted-tag"),
+            MinPredictedConfidence = args.Double("min-confidence", 0, 0, 1),
             Fusion = args.Choice("fusion", "rrf", "rrf", "linear") == "linear" ? FusionMethod.Linear : FusionMethod.ReciprocalRank,
             RrfK = args.Double("rrf-k", 60, 1e-9, 1e9),
             KeywordWeight = args.Double("keyword-weight", 1, 0, 1e6),
@@ -60,6 +65,8 @@ public sealed class SearchCommand : ICliCommand
         if (sources != 1) throw new CommandLineException("give exactly one of --query, --like or --queries");
         if (query is not null && string.IsNullOrWhiteSpace(query)) throw new CommandLineException("--query must not be empty");
         if ((queriesPath is null) != (runPath is null)) throw new CommandLineException("--queries and --run go together");
+        if (args.Has("min-confidence") && template.PredictedTags.Count == 0) throw new CommandLineException("--min-confidence needs --predicted-tag");
+        if (like is not null && template.PredictedTags.Count > 0) throw new CommandLineException("--predicted-tag does not apply to --like");
 
         bool needsModel = mode != SearchMode.Keyword || like is not null;
         using var searcher = OpenSearcher(indexDir, needsModel, modelOverride);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using SemanticSearch.Index;
+using SemanticSearch.Index.Tagging;
 
 namespace SemanticSearch.Cli.Commands;
 
@@ -6,7 +8,7 @@ namespace SemanticSearch.Cli.Commands;
 public sealed class StatsCommand : ICliCommand
 {
     public string Name => "stats";
-    public string Summary => "show document count, vectors, tags and model of an index";
+    public string Summary => "show document count, vectors, tags, predicted tags and model of an index";
     public string Usage => "usage: semsearch stats --index DIR";
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
@@ -29,6 +31,26 @@ public sealed class StatsCommand : ICliCommand
             stdout.WriteLine($"  fingerprint {s.Model.Identity.Fingerprint}");
             stdout.WriteLine($"  dimension   {s.Model.Identity.Dimension}, max_seq_length {s.Model.Identity.MaxSeqLength}, normalizes {s.Model.Identity.Normalizes}");
         }
+        WritePredicted(stdout, PredictedTagStats.Read(indexDir));
         return ExitCodes.Ok;
+    }
+
+    private static void WritePredicted(TextWriter stdout, PredictedTagStats p)
+    {
+        if (p.Head is null && p.ByOtherHeads == 0)
+        {
+            stdout.WriteLine("predicted     none (tag with 'index --classifier DIR' or 'retag')");
+            return;
+        }
+        if (p.Head is { } head)
+        {
+            stdout.WriteLine($"predicted     head {head.Id} {head.Path ?? "(path not recorded)"}");
+            stdout.WriteLine($"  head        {head.Description}, {head.Labels} labels, fingerprint {head.Fingerprint}");
+        }
+        stdout.WriteLine($"  documents   {p.ByCurrentHead} classified by this head ({p.UnknownByCurrentHead} unknown), " +
+                         $"{p.ByOtherHeads} by an earlier head{(p.ByOtherHeads > 0 ? " (re-tag unfinished: run retag again)" : "")}, {p.Untagged} untagged");
+        if (p.Tags.Count > 0)
+            stdout.WriteLine("  tags        " + string.Join(", ", p.Tags.Take(20).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Tag} {t.Documents}"))) +
+                             (p.Tags.Count > 20 ? $", … ({p.Tags.Count} labels)" : ""));
     }
 }
