@@ -9,12 +9,14 @@ public sealed class DeleteCommand : ICliCommand
     public string Summary => "delete documents by id or by tag";
     public string Usage => """
         usage: semsearch delete --index DIR (--id ID [--id ID …] | --tag T)
+               semsearch delete --server URL [--api-key K] (--id ID … | --tag T)   (through a running `semsearch serve`)
 
         Deletes in one transaction; durable when the command reports success. Unknown ids are not an error.
         """;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Has("server")) return RemoteAdminCommands.Delete(args, stdout);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         var ids = args.Strings("id");
         string? tag = args.String("tag");

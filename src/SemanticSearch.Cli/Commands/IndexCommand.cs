@@ -36,10 +36,11 @@ public sealed class IndexCommand : ICliCommand
         Documents are upserted by id; unchanged documents are skipped. Each batch is durable once
         committed, so an interrupted run can simply be repeated. Duplicate ids in one input: the later
         record wins (with a warning).
-        """;
+        """ + RemoteIndexCommand.UsageText;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Has("server")) return RemoteIndexCommand.RunRemote(args, stdout, stderr);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string input = args.RequiredString("input");
         string? modelDir = args.String("model");

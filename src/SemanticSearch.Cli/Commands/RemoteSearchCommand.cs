@@ -1,92 +1,123 @@
+using System.Diagnostics;
+using SemanticSearch.Index.Evaluation;
 using SemanticSearch.Service.Api.V1;
-using SemanticSearch.Service.Client;
-using SemanticSearch.Service.Rpc;
+using IndexSearch = SemanticSearch.Index.Search;
 
 namespace SemanticSearch.Cli.Commands;
 
 /// <summary>
-/// `semsearch remote-search --server URL`: the `search` options answered by a running
-/// `semsearch serve` instead of a local index. `search --server URL` hands over to <see cref="RunRemote"/>.
+/// `semsearch search --server URL …` (alias `remote-search`): the options and output of local
+/// `search` (a table for --query or --like, a TREC run for --queries), answered by a running
+/// `semsearch serve` instead of a local index.
 /// </summary>
 public sealed class RemoteSearchCommand : ICliCommand
 {
     public string Name => "remote-search";
     public string Summary => "search through a running `semsearch serve` (same as `search --server URL`)";
-    public string Usage => """
-        usage: semsearch remote-search --server URL (--query TEXT | --like ID) [options]
+    public string Usage => $"""
+        usage: semsearch search --server URL (--query TEXT | --like ID | --queries FILE.jsonl --run FILE) [options]
+               semsearch remote-search --server URL …   (the same)
 
-          --server URL    e.g. http://127.0.0.1:50051 (https:// for TLS)
-          --api-key K     bearer token if the server requires one (or SEMSEARCH_API_KEY)
-          --mode M        keyword (default) | vector | hybrid
-          --top K, --offset N, --tag T (repeatable), --fusion rrf|linear, --rrf-k K, --alpha A, --advanced
-          --like ID       documents similar to stored document ID
-          --timeout S     deadline in seconds (default 30)
+        {RemoteServer.OptionsUsage}
+          --mode, --top, --offset, --tag, --fusion, --rrf-k, --keyword-weight, --vector-weight, --alpha,
+          --advanced, --like, --queries/--run: as in `semsearch search --help`
         """;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr) => RunRemote(args, stdout, stderr);
 
-    /// <summary>Reads every option it knows from <paramref name="args"/>, calls the server and prints a table.</summary>
+    /// <summary>Reads every option it knows from <paramref name="args"/>, calls the server and prints what local search prints.</summary>
     public static int RunRemote(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string server = args.RequiredString("server");
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-            throw new CommandLineException($"--server must be an http:// or https:// URL, got '{server}'");
-        string? apiKey = args.String("api-key") ?? Environment.GetEnvironmentVariable("SEMSEARCH_API_KEY");
+        using var server = RemoteServer.FromArgs(args);
         string? query = args.String("query");
         string? like = args.String("like");
+        string? queriesPath = args.String("queries");
+        string? runPath = args.String("run");
         var mode = args.Choice("mode", "keyword", "keyword", "vector", "hybrid") switch
         {
             "vector" => SearchMode.Vector,
             "hybrid" => SearchMode.Hybrid,
             _ => SearchMode.Keyword,
         };
-        int top = args.Int("top", 10, 1, 10_000);
-        int offset = args.Int("offset", 0, 0, 100_000);
-        var tags = args.Strings("tag");
-        var fusion = args.Choice("fusion", "rrf", "rrf", "linear") == "linear" ? Fusion.Linear : Fusion.ReciprocalRank;
-        double rrfK = args.Double("rrf-k", 60, 1e-9, 1e9);
-        double alpha = args.Double("alpha", 0.5, 0, 1);
-        bool advanced = args.Flag("advanced");
-        double timeout = args.Double("timeout", 30, 0.001, 86_400);
-        args.EnsureAllUsed();
-        if ((query is null) == (like is null)) throw new CommandLineException("give exactly one of --query or --like");
-
-        using var client = new SearchServiceClient(address, apiKey);
-        var call = new Service.Rpc.Client.CallOptions { Timeout = TimeSpan.FromSeconds(timeout) };
-        try
+        var template = new SearchRequest
         {
-            SearchResponse response;
-            if (like is not null)
-            {
-                var similar = new FindSimilarRequest { DocumentId = like, TopK = top, Offset = offset };
-                similar.Tags.AddRange(tags);
-                response = client.FindSimilarAsync(similar, call).GetAwaiter().GetResult();
-            }
-            else
-            {
-                var request = new SearchRequest { Text = query, Mode = mode, TopK = top, Offset = offset, Fusion = fusion, RrfK = rrfK, Alpha = alpha, AdvancedSyntax = advanced };
-                request.Tags.AddRange(tags);
-                response = client.SearchAsync(request, call).GetAwaiter().GetResult();
-            }
-            Print(stdout, response);
-            stderr.WriteLine($"{response.Hits.Count} hits in {response.TookMicros / 1000.0:F1} ms (server time)");
+            Mode = mode,
+            TopK = args.Int("top", queriesPath is null ? 10 : 100, 1, IndexSearch.SearchRequest.MaxTop),
+            Offset = args.Int("offset", 0, 0, IndexSearch.SearchRequest.MaxOffset),
+            Fusion = args.Choice("fusion", "rrf", "rrf", "linear") == "linear" ? Fusion.Linear : Fusion.ReciprocalRank,
+            RrfK = args.Double("rrf-k", 60, 1e-9, 1e9),
+            KeywordWeight = args.Double("keyword-weight", 1, 0, 1e6),
+            VectorWeight = args.Double("vector-weight", 1, 0, 1e6),
+            Alpha = args.Double("alpha", 0.5, 0, 1),
+            AdvancedSyntax = args.Flag("advanced"),
+        };
+        template.Tags.AddRange(args.Strings("tag"));
+        args.EnsureAllUsed();
+
+        int sources = (query is null ? 0 : 1) + (like is null ? 0 : 1) + (queriesPath is null ? 0 : 1);
+        if (sources != 1) throw new CommandLineException("give exactly one of --query, --like or --queries");
+        if (query is not null && string.IsNullOrWhiteSpace(query)) throw new CommandLineException("--query must not be empty");
+        if ((queriesPath is null) != (runPath is null)) throw new CommandLineException("--queries and --run go together");
+
+        if (like is not null)
+        {
+            var similar = new FindSimilarRequest { DocumentId = like, TopK = template.TopK, Offset = template.Offset };
+            similar.Tags.AddRange(template.Tags);
+            SearchResultTable.Write(stdout, ToResults(server.Run(c => c.FindSimilarAsync(similar, server.Call()))));
             return ExitCodes.Ok;
         }
-        catch (RpcException e)
+        if (query is not null)
         {
-            stderr.WriteLine($"semsearch: server {address} answered {e.StatusCode.ToString().ToUpperInvariant()}: {e.Detail}");
-            return ExitCodes.Failure;
+            var clock = Stopwatch.StartNew();
+            var request = template.Clone();
+            request.Text = query;
+            var response = server.Run(c => c.SearchAsync(request, server.Call()));
+            SearchResultTable.Write(stdout, ToResults(response));
+            stderr.WriteLine($"{response.Hits.Count} hits in {clock.Elapsed.TotalMilliseconds:F1} ms ({response.TookMicros / 1000.0:F1} ms on the server)");
+            return ExitCodes.Ok;
         }
+        return RunBatch(server, template, queriesPath!, runPath!, stdout, stderr);
     }
 
-    private static void Print(TextWriter stdout, SearchResponse response)
+    private static int RunBatch(RemoteServer server, SearchRequest template, string queriesPath, string runPath, TextWriter stdout, TextWriter stderr)
     {
-        stdout.WriteLine($"{"rank",4}  {"score",9}  {"id",-20}  title / snippet");
-        foreach (var h in response.Hits)
+        var queries = QueryFile.Read(queriesPath);
+        var progress = new ProgressReporter(stderr, "queries", queries.Count);
+        var latencies = new List<double>(queries.Count);
+        string tmp = runPath + ".tmp";
+        using (var w = new StreamWriter(tmp))
         {
-            string tags = h.Tags.Count == 0 ? "" : $"  [{string.Join(", ", h.Tags)}]";
-            stdout.WriteLine($"{h.Rank,4}  {h.Score,9:F4}  {h.Id,-20}  {h.Title}{tags}");
-            stdout.WriteLine($"{"",37}{h.Snippet}");
+            foreach (var (id, text) in queries)
+            {
+                var clock = Stopwatch.StartNew();
+                var hits = new List<(string, double)>();
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    var request = template.Clone();
+                    request.Text = text;
+                    hits.AddRange(server.Run(c => c.SearchAsync(request, server.Call())).Hits.Select(h => (h.Id, h.Score)));
+                }
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+                TrecRun.WriteQuery(w, id, hits);
+                progress.Advance(1);
+            }
         }
+        File.Move(tmp, runPath, overwrite: true); // a run file is either complete or absent
+        progress.Finish();
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        stdout.WriteLine($"wrote {runPath}: {queries.Count} queries, latency p50 {P(0.5):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms (round trip to {server.Address})");
+        return ExitCodes.Ok;
     }
+
+    /// <summary>The server's hits as the index layer's results, so the table is printed by the same code as local search.</summary>
+    internal static IndexSearch.SearchResults ToResults(SearchResponse response) =>
+        new(response.Hits.Select(h => new IndexSearch.SearchHit(h.Rank, h.Id, h.Title, h.Snippet, h.Score,
+                h.HasKeywordScore ? h.KeywordScore : null, h.HasVectorScore ? h.VectorScore : null, h.Tags.ToArray())).ToList(),
+            response.Mode switch
+            {
+                SearchMode.Vector => IndexSearch.SearchMode.Vector,
+                SearchMode.Hybrid => IndexSearch.SearchMode.Hybrid,
+                _ => IndexSearch.SearchMode.Keyword,
+            });
 }

@@ -13,6 +13,7 @@ public sealed class SearchCommand : ICliCommand
     public string Summary => "keyword, vector or hybrid search; a table, or a TREC run for a query file";
     public string Usage => """
         usage: semsearch search --index DIR (--query TEXT | --like ID | --queries FILE.jsonl --run FILE) [options]
+               semsearch search --server URL [--api-key K] [--timeout S] …   (a running `semsearch serve`)
 
           --mode M        keyword (default) | vector | hybrid
           --top K         hits to return, 1..10000 (default 10; 100 with --queries)
@@ -33,6 +34,8 @@ public sealed class SearchCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
+        // --server URL: the same query answered by a running `semsearch serve` (RemoteSearchCommand).
+        if (args.Has("server")) return RemoteSearchCommand.RunRemote(args, stdout, stderr);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string? query = args.String("query");
         string? like = args.String("like");

@@ -9,10 +9,11 @@ public sealed class StatsCommand : ICliCommand
 {
     public string Name => "stats";
     public string Summary => "show document count, vectors, tags, predicted tags and model of an index";
-    public string Usage => "usage: semsearch stats --index DIR";
+    public string Usage => "usage: semsearch stats --index DIR\n       semsearch stats --server URL [--api-key K]   (a running `semsearch serve`)";
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Has("server")) return RemoteAdminCommands.Stats(args, stdout);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         args.EnsureAllUsed();
         using var searcher = IndexSearcher.Open(indexDir);
