@@ -35,6 +35,10 @@ public static class SearchRequestMapper
         if (request.HasAlpha && !(request.Alpha >= 0 && request.Alpha <= 1)) throw Invalid($"alpha must be between 0 and 1, got {request.Alpha}");
         if (request.CandidateDepth < 0 || request.CandidateDepth > IndexSearch.SearchRequest.MaxTop)
             throw Invalid($"candidate_depth must be between 1 and {IndexSearch.SearchRequest.MaxTop} (0 for the default), got {request.CandidateDepth}");
+        var predictedTags = Tags(request.PredictedTags, "predicted_tags");
+        if (request.HasMinConfidence && !(request.MinConfidence >= 0 && request.MinConfidence <= 1))
+            throw Invalid($"min_confidence must be between 0 and 1, got {request.MinConfidence}");
+        if (request.HasMinConfidence && predictedTags.Count == 0) throw Invalid("min_confidence needs predicted_tags to apply to");
         bool defaultWeights = request.KeywordWeight == 0 && request.VectorWeight == 0;
         return new IndexSearch.SearchRequest(request.Text)
         {
@@ -42,6 +46,8 @@ public static class SearchRequestMapper
             Top = TopK(request.TopK),
             Offset = Offset(request.Offset),
             Tags = Tags(request.Tags),
+            PredictedTags = predictedTags,
+            MinPredictedConfidence = request.HasMinConfidence ? request.MinConfidence : 0,
             Fusion = fusion,
             RrfK = request.RrfK == 0 ? 60 : request.RrfK,
             KeywordWeight = defaultWeights ? 1 : request.KeywordWeight,
@@ -68,11 +74,11 @@ public static class SearchRequestMapper
         return offset;
     }
 
-    public static IReadOnlyList<string> Tags(IEnumerable<string> tags)
+    public static IReadOnlyList<string> Tags(IEnumerable<string> tags, string field = "tags")
     {
         var list = tags.ToList();
         for (int i = 0; i < list.Count; i++)
-            if (string.IsNullOrWhiteSpace(list[i])) throw Invalid($"tags[{i}] must not be empty");
+            if (string.IsNullOrWhiteSpace(list[i])) throw Invalid($"{field}[{i}] must not be empty");
         return list;
     }
 
@@ -101,6 +107,7 @@ public static class SearchRequestMapper
             hit.Tags.AddRange(h.Tags);
             if (h.KeywordScore is double k) hit.KeywordScore = k;
             if (h.VectorScore is double v) hit.VectorScore = v;
+            foreach (var p in h.PredictedTags) hit.PredictedTags.Add(new LabelScore { Label = p.Tag, Score = p.Confidence });
             response.Hits.Add(hit);
         }
         return response;
