@@ -169,6 +169,34 @@ public class ReembedderTests
     }
 
     [Fact]
+    public void A_searcher_open_across_the_swap_reloads_all_vectors_rather_than_following_the_change_log()
+    {
+        using var dir = new TempDirectory();
+        string index = dir.File("index");
+        using var writer = IndexWriter.Open(index, OldModel());
+        writer.Upsert(Corpus());
+        var sameWidth = new OffsetEncoder(new HashingTestEncoder(dimension: 64, name: "same-width")); // other vectors, same dimension
+        using var reader = IndexSearcher.Open(index); // no encoder: more-like-this works on stored vectors only
+        string Similar(IndexSearcher s) => string.Join(", ", s.MoreLikeThis("card-lost", top: 7).Hits.Select(h => $"{h.Id}={h.VectorScore:F5}"));
+        string before = Similar(reader);
+        using (var re = IndexReembedder.Open(index, sameWidth, null)) re.Complete();
+        using var fresh = IndexSearcher.Open(index);
+        Assert.Equal(Similar(fresh), Similar(reader));
+        Assert.NotEqual(before, Similar(reader));
+    }
+
+    /// <summary>Adds 0.5 to every component: same dimension, different cosines.</summary>
+    private sealed class OffsetEncoder(HashingTestEncoder inner) : Embedding.ITextEncoder
+    {
+        public Embedding.EncoderIdentity Identity => inner.Identity;
+        public int ClsId => inner.ClsId;
+        public int SepId => inner.SepId;
+        public int[] TokenIds(string text) => inner.TokenIds(text);
+        public float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize) =>
+            inner.EncodeIds(sequences, batchSize).Select(v => v.Select(x => x + 0.5f).ToArray()).ToArray();
+    }
+
+    [Fact]
     public void A_keyword_only_index_gets_vectors_and_a_model_through_a_reembedding()
     {
         using var dir = new TempDirectory();
