@@ -62,6 +62,40 @@ public sealed class ClassifierCommandTests : IDisposable
         Assert.Equal(before, File.ReadAllText(Path.Combine(output, "classifier/config.json")));
     }
 
+    [Theory]
+    [InlineData("end-to-end")]
+    [InlineData("setfit")]
+    public void Modes_that_train_the_encoder_write_it_with_a_head_bound_to_it(string mode)
+    {
+        string model = Model("model", 1), data = TrainingData("train.jsonl"), output = _h.PathOf("tuned");
+        string validation = _h.WriteJsonl("val.jsonl", new object[]
+        {
+            new { text = "my card was stolen", label = "lost_card" }, new { text = "dollar exchange rate", label = "exchange_rate" },
+            new { text = "close my account", label = "close_account" },
+        });
+        var train = IndexCliHarness.Run("classifier", "train", "--mode", mode, "--model", model, "--data", data, "--validation", validation, "--output", output,
+            "--epochs", mode == "setfit" ? "100" : "8", "--lr", mode == "setfit" ? "0.1" : "0.05", "--encoder-lr", "1e-3", "--batch-size", "4", "--patience", "100",
+            "--setfit-iterations", "2", "--freeze-layers", "0", "--seed", "3");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains($"mode {mode}", train.Out);
+        Assert.Contains("never seen in training: close_account", train.Out);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/report.json")))!;
+        Assert.Equal(mode, report["context"]!["mode"]!.GetValue<string>());
+        // The encoder in the output folder is the trained one, and the head is bound to exactly those weights:
+        // SentenceClassifier.Load checks the fingerprint in classifier/config.json against the reloaded encoder.
+        var reloaded = SentenceEncoder.Load(output);
+        Assert.NotEqual(SentenceEncoder.Load(model).Fingerprint, reloaded.Fingerprint);
+        Assert.Equal(reloaded.Fingerprint, JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/config.json")))!["encoder_fingerprint"]!.GetValue<string>());
+        Assert.Equal(reloaded.Encode(["lost my card"])[0], SentenceEncoder.Load(output).Encode(["lost my card"])[0]);
+
+        string input = _h.WriteJsonl("in.jsonl", new object[] { new { id = "q1", text = "lost my card" }, new { id = "q2", text = "euro exchange rate" } });
+        var classify = IndexCliHarness.Run("classify", "--model", output, "--input", input, "--output", _h.PathOf("out.jsonl"));
+        Assert.True(classify.Code == 0, classify.Err);
+        var lines = File.ReadAllLines(_h.PathOf("out.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("lost_card", lines[0]["label"]!.GetValue<string>());
+        Assert.Equal("exchange_rate", lines[1]["label"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Bad_training_input_fails_clearly_and_writes_nothing()
     {
@@ -83,9 +117,16 @@ public sealed class ClassifierCommandTests : IDisposable
         Assert.Contains("empty.jsonl:2", r.Err);
         Assert.Contains("empty", r.Err);
 
-        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", empty, "--output", _h.PathOf("o4"), "--mode", "setfit");
+        string data = TrainingData("train.jsonl");
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", _h.PathOf("o4"), "--mode", "setfit", "--multi-label");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("setfit needs one label per text", r.Err);
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", _h.PathOf("o5"), "--mode", "end-to-end", "--freeze-layers", "3");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("only 1 layers", r.Err);
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", _h.PathOf("o6"), "--mode", "sideways");
         Assert.Equal(2, r.Code);
-        Assert.Contains("not available yet", r.Err);
+        Assert.False(Directory.Exists(_h.PathOf("o5")) || Directory.Exists(_h.PathOf("o6")));
         r = IndexCliHarness.Run("classifier", "fit", "--model", model);
         Assert.Equal(2, r.Code);
         Assert.Contains("semsearch classifier train", r.Err);
