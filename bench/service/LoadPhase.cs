@@ -23,14 +23,15 @@ internal sealed class LoadPhase
         return (g.Key, s[(int)(0.5 * s.Count)], s[Math.Min(s.Count - 1, (int)(0.99 * s.Count))]);
     });
 
-    public static async Task<LoadPhase> RunAsync(SearchServiceClient client, int clients, TimeSpan duration)
+    /// <summary>Runs <paramref name="clients"/> closed-loop searchers for <paramref name="duration"/>, with one ingesting client when <paramref name="ingest"/>.</summary>
+    public static async Task<LoadPhase> RunAsync(SearchServiceClient client, int clients, TimeSpan duration, bool ingest = true, int firstLiveBatch = 0)
     {
         var phase = new LoadPhase();
         using var stop = new CancellationTokenSource(duration);
         var clock = Stopwatch.StartNew();
         var searchers = Enumerable.Range(0, clients).Select(c => Task.Run(() => phase.SearchLoop(client, c, stop.Token))).ToList();
-        var ingester = Task.Run(() => phase.IngestLoop(client, stop.Token));
-        await Task.WhenAll(searchers.Append(ingester));
+        if (ingest) searchers.Add(Task.Run(() => phase.IngestLoop(client, firstLiveBatch, stop.Token)));
+        await Task.WhenAll(searchers);
         phase.Elapsed = clock.Elapsed;
         phase._sorted = phase._latencies.Select(l => l.Ms).Order().ToList();
         return phase;
@@ -59,9 +60,9 @@ internal sealed class LoadPhase
         }
     }
 
-    private async Task IngestLoop(SearchServiceClient client, CancellationToken stop)
+    private async Task IngestLoop(SearchServiceClient client, int firstBatch, CancellationToken stop)
     {
-        for (int batch = 0; !stop.IsCancellationRequested; batch++)
+        for (int batch = firstBatch; !stop.IsCancellationRequested; batch++)
         {
             var docs = Enumerable.Range(batch * 50, 50).Select(i => BenchCorpus.Document("live", i)).ToList();
             try
