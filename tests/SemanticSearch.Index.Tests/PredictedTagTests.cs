@@ -163,6 +163,29 @@ public class PredictedTagTests
     }
 
     [Fact]
+    public void Retag_stopped_after_a_batch_leaves_each_document_on_one_head_and_a_rerun_finishes()
+    {
+        using var dir = new TempDirectory();
+        var topic = new DocumentTagger(TopicHead());
+        using (var w = IndexWriter.Open(dir.Path, Encoder, tagger: topic))
+            w.Upsert(Enumerable.Range(0, 20).Select(i => Doc($"d{i:D2}", i % 2 == 0 ? "apple banana" : "rain snow")).ToList());
+        var food = new DocumentTagger(Head(Encoder, 0.6, false, ("food", ["apple", "banana"]), ("sky", ["rain", "snow", "sun"])));
+        // The process "dies" right after the first batch committed.
+        Assert.Throws<OperationCanceledException>(() => Retagger.Run(dir.Path, food, batchSize: 8, batchCommitted: _ => throw new OperationCanceledException()));
+        Assert.Equal(8, Scalar(dir.Path, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{food.HeadId}'"));
+        Assert.Equal(12, Scalar(dir.Path, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{topic.HeadId}'"));
+        // Every predicted tag belongs to the label set of the head recorded for its document.
+        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags p JOIN doc_taggings t ON t.doc = p.doc WHERE " +
+                                         $"(t.head = '{food.HeadId}') <> (p.tag IN ('food', 'sky'))"));
+        var stats = PredictedTagStats.Read(dir.Path);
+        Assert.Equal((food.HeadFingerprint, 8L, 12L), (stats.Head!.Fingerprint, stats.ByCurrentHead, stats.ByOtherHeads));
+
+        Assert.Equal(new RetagReport(20, 8, 12, 0, 2), Retagger.Run(dir.Path, food, batchSize: 8));
+        Assert.Equal(0, PredictedTagStats.Read(dir.Path).ByOtherHeads);
+        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags WHERE tag NOT IN ('food', 'sky')"));
+    }
+
+    [Fact]
     public void Delete_removes_predicted_tags_and_changed_text_without_a_head_drops_the_stale_prediction()
     {
         using var dir = new TempDirectory();
