@@ -95,8 +95,12 @@ public sealed class IndexWriter : IDisposable
 
         var plans = new List<DocumentPlan>(latest.Count);
         int unchanged = 0;
+        // One read transaction for all lookups: outside one, each SELECT is its own transaction and
+        // takes and drops the WAL read lock (fcntl system calls) — per document.
+        using (var lookup = _conn.BeginTransaction(deferred: true))
         using (var find = _conn.CreateCommand())
         {
+            find.Transaction = lookup;
             find.CommandText = "SELECT doc, content_hash, record_hash FROM documents WHERE id = $id";
             var p = find.Parameters.Add("$id", SqliteType.Text);
             foreach (var d in latest.Values)
@@ -132,6 +136,7 @@ public sealed class IndexWriter : IDisposable
             else if (plan.ExistingDoc is not null && plan.ContentChanged) predictedTags.Clear(doc); // the old prediction no longer describes the text
         }
         if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
+        writeCommands.WriteKeywordIndex(); // last, so no other statement makes FTS5 flush early
         tx.Commit();
         return new UpsertResult(added, updated, unchanged, embedded);
     }

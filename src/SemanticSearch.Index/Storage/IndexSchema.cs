@@ -4,10 +4,11 @@ namespace SemanticSearch.Index.Storage;
 
 /// <summary>
 /// Tables of an index. `documents` is the source of truth; the FTS5 table is an external-content
-/// index over it kept in step by triggers, so a document and its postings change in the same
-/// transaction. Vectors are one row per token window of a document, in an ordinary rowid table:
-/// a 384-d vector is a 1.5 KiB row, far above the size where WITHOUT ROWID pays off (it wasted
-/// about half of every page at 100k documents).
+/// index over it, written in the same transaction as the documents (by the writer for inserts and
+/// updates, by the delete trigger for deletes), so a document and its postings change together.
+/// Vectors are one row per token window of a document, in an ordinary rowid table: a 384-d vector
+/// is a 1.5 KiB row, far above the size where WITHOUT ROWID pays off (it wasted about half of every
+/// page at 100k documents).
 /// </summary>
 internal static class IndexSchema
 {
@@ -35,18 +36,16 @@ internal static class IndexSchema
         CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
             title, text, content='documents', content_rowid='doc',
             tokenize='porter unicode61 remove_diacritics 2');
-        CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
-            INSERT INTO fts(rowid, title, text) VALUES (new.doc, new.title, new.text);
-        END;
         CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
             INSERT INTO fts(fts, rowid, title, text) VALUES ('delete', old.doc, old.title, old.text);
             DELETE FROM vectors WHERE doc = old.doc;
             DELETE FROM doc_tags WHERE doc = old.doc;
         END;
-        CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE OF title, text ON documents BEGIN
-            INSERT INTO fts(fts, rowid, title, text) VALUES ('delete', old.doc, old.title, old.text);
-            INSERT INTO fts(rowid, title, text) VALUES (new.doc, new.title, new.text);
-        END;
+        -- Inserts and updates reach the FTS5 table from DocumentWriteCommands, at the end of each
+        -- write transaction (a trigger per row made FTS5 flush a segment per document); indexes
+        -- created before that lose their insert/update triggers here, in place.
+        DROP TRIGGER IF EXISTS documents_ai;
+        DROP TRIGGER IF EXISTS documents_au;
         """;
 
     public static void EnsureCreated(SqliteConnection conn)
