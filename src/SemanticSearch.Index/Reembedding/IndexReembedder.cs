@@ -64,7 +64,7 @@ public sealed class IndexReembedder : IDisposable
         var conn = IndexDatabase.OpenForWrite(directory);
         try
         {
-            using var tx = conn.BeginTransaction();
+            using var tx = conn.BeginTransaction(deferred: false); // it writes: take the write lock up front (waits on busy_timeout)
             var current = ModelBinding.Read(conn, tx);
             var pending = ModelBinding.Read(conn, tx, ModelBinding.PendingPrefix);
             if (pending is not null && pending.Identity != encoder.Identity)
