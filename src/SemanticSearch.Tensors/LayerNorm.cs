@@ -10,7 +10,7 @@ public static class LayerNorm
     /// input/output [rows, cols]; gamma/beta [cols]. mean and rstd ([rows]) are saved for the
     /// backward pass; pass empty spans to skip saving them. output may alias input.
     /// </summary>
-    public static void Forward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
+    public static unsafe void Forward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int rows, int cols, float eps)
     {
         const string K = nameof(LayerNorm);
@@ -22,7 +22,39 @@ public static class LayerNorm
         if (!mean.IsEmpty) PackedSequences.RequireLength(mean.Length, rows, K, nameof(mean));
         if (!rstd.IsEmpty) PackedSequences.RequireLength(rstd.Length, rows, K, nameof(rstd));
 
-        for (int r = 0; r < rows; r++)
+        // Rows are independent: split them over the compute threads for big batches (each row's arithmetic is
+        // the same whichever thread runs it). Training saves mean/rstd, so those go through pointers too.
+        int threads = Math.Min(ComputeThreads.Count, (int)Math.Min(int.MaxValue, (long)rows * cols / MinElementsPerThread));
+        if (threads <= 1)
+        {
+            ForwardRows(output, mean, rstd, input, gamma, beta, 0, rows, cols, eps);
+            return;
+        }
+        int chunks = threads * 2, rowsPerChunk = (rows + chunks - 1) / chunks;
+        chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        fixed (float* po = output, pm = mean, ps = rstd, pi = input, pg = gamma, pb = beta)
+        {
+            nint o = (nint)po, mu = mean.IsEmpty ? 0 : (nint)pm, sd = rstd.IsEmpty ? 0 : (nint)ps, i = (nint)pi, g = (nint)pg, b = (nint)pb;
+            long total = (long)rows * cols;
+            ComputeThreads.For(chunks, chunk =>
+            {
+                int r0 = chunk * rowsPerChunk, r1 = Math.Min(rows, r0 + rowsPerChunk);
+                ForwardRows(new Span<float>((float*)o, (int)total),
+                    mu == 0 ? Span<float>.Empty : new Span<float>((float*)mu, rows),
+                    sd == 0 ? Span<float>.Empty : new Span<float>((float*)sd, rows),
+                    new ReadOnlySpan<float>((float*)i, (int)total), new ReadOnlySpan<float>((float*)g, cols),
+                    new ReadOnlySpan<float>((float*)b, cols), r0, r1, cols, eps);
+            });
+        }
+    }
+
+    // Below this many elements per thread a parallel region costs more than it saves.
+    private const int MinElementsPerThread = 1 << 15;
+
+    private static void ForwardRows(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int r0, int r1, int cols, float eps)
+    {
+        for (int r = r0; r < r1; r++)
         {
             var x = input.Slice(r * cols, cols);
             var o = output.Slice(r * cols, cols);

@@ -22,10 +22,37 @@ public static class Linear
         float beta = 0f;
         if (!bias.IsEmpty)
         {
-            for (int r = 0; r < rows; r++) bias.CopyTo(output.Slice(r * outFeatures, outFeatures));
+            CopyBiasIntoRows(output, bias, rows, outFeatures);
             beta = 1f;
         }
         Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, input, inFeatures, weight, inFeatures, beta, output, outFeatures);
+    }
+
+    // Below this many floats per thread a parallel region costs more than the copy.
+    private const int MinFloatsPerThread = 1 << 15;
+
+    // output[r, :] = bias for every row: a plain copy, but at ~500 tokens × 1536 it is 3 MB per FFN layer,
+    // worth splitting over the threads rather than leaving the other core idle.
+    private static unsafe void CopyBiasIntoRows(Span<float> output, ReadOnlySpan<float> bias, int rows, int outFeatures)
+    {
+        int threads = Math.Min(ComputeThreads.Count, (int)Math.Min(int.MaxValue, (long)rows * outFeatures / MinFloatsPerThread));
+        if (threads <= 1)
+        {
+            for (int r = 0; r < rows; r++) bias.CopyTo(output.Slice(r * outFeatures, outFeatures));
+            return;
+        }
+        int chunks = threads * 2, rowsPerChunk = (rows + chunks - 1) / chunks;
+        chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        fixed (float* po = output, pb = bias)
+        {
+            nint o = (nint)po, b = (nint)pb;
+            ComputeThreads.For(chunks, chunk =>
+            {
+                var row = new ReadOnlySpan<float>((float*)b, outFeatures);
+                for (int r = chunk * rowsPerChunk, end = Math.Min(rows, r + rowsPerChunk); r < end; r++)
+                    row.CopyTo(new Span<float>((float*)o + (nint)r * outFeatures, outFeatures));
+            });
+        }
     }
 
     /// <summary>
