@@ -28,6 +28,10 @@ public sealed class PretrainCommand : ICliCommand
                                 [CLS]/[SEP]/[PAD] are never masked
           --dropout F           hidden and attention dropout (default 0.1)
           --seed N              batch order, masks, dropout (default 42)
+          --checkpoint-steps N  resume checkpoint every N steps (default 100; 0 = only on Ctrl+C), in OUTPUT/checkpoints
+                                (weights, AdamW moments, step, dropout position; replaced atomically, removed at the end)
+          --resume              continue a killed or cancelled run in OUTPUT (same options, model and corpus); ends
+                                bit-identical to an uninterrupted run
           --overwrite           replace an existing OUTPUT
           --threads N           compute threads (default: all cores)
         """;
@@ -49,12 +53,15 @@ public sealed class PretrainCommand : ICliCommand
             MaxGradNorm = args.Double("max-grad-norm", 1.0, min: 0),
             MaskProbability = args.Double("mask-prob", 0.15, min: 1e-6, max: 1),
             Seed = seed,
+            CheckpointSteps = args.Int("checkpoint-steps", 100, min: 0),
+            Resume = args.Flag("resume"),
         };
         int? maxSeqLength = args.Has("max-seq-length") ? args.Int("max-seq-length", 0, min: 3, max: 65536) : null;
         double dropout = args.Double("dropout", 0.1, min: 0, max: 0.95);
         bool overwrite = args.Flag("overwrite");
         int threads = args.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
         args.EnsureAllUsed();
+        if (options.Resume && overwrite) throw new CommandLineException("--resume and --overwrite exclude each other");
 
         try
         {
@@ -63,14 +70,29 @@ public sealed class PretrainCommand : ICliCommand
                 throw new CommandLineException($"--batch-size {options.BatchSize} is larger than the {corpus.Count} texts in {corpusPath}");
             ComputeThreads.Count = threads;
             var encoder = ModelLoading.Load(modelDir);
-            OutputFolder.Prepare(output, overwrite, resume: false, modelDir);
+            OutputFolder.Prepare(output, overwrite, options.Resume, modelDir);
             var model = new BertMaskedLanguageModel(encoder, modelDir,
                 new TrainingGraphOptions { HiddenDropout = (float)dropout, AttentionDropout = (float)dropout, Seed = (ulong)seed }, maxSeqLength);
             stderr.WriteLine($"pretraining on {corpus.Count} texts (max {model.MaxSeqLength} tokens), MLM head {(model.HeadLoaded ? "continued from the model" : "newly initialized")}");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (first, last) = new Pretrainer(model, corpus, options).Run(new TrainingProgressPrinter(stderr, "texts"));
-            stdout.WriteLine($"pretrained in {clock.Elapsed.TotalSeconds:F1} s; MLM loss first epoch {first:F4}, last epoch {last:F4}; model in {output}");
-            return ExitCodes.Ok;
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel; // Ctrl+C: checkpoint and stop, resumable with --resume
+            try
+            {
+                var result = new Pretrainer(model, corpus, options).Run(new TrainingProgressPrinter(stderr, "texts"), cancel.Token);
+                if (result.Cancelled)
+                {
+                    stdout.WriteLine($"cancelled after {result.Step}/{result.TotalSteps} steps; continue with --resume (checkpoint in {output}/checkpoints)");
+                    return ExitCodes.Failure;
+                }
+                stdout.WriteLine($"pretrained in {clock.Elapsed.TotalSeconds:F1} s; MLM loss first epoch {result.FirstEpochLoss:F4}, last epoch {result.LastEpochLoss:F4}; model in {output}");
+                return ExitCodes.Ok;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
         }
         catch (TrainingDataException e)
         {

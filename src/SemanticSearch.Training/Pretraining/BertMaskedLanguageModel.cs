@@ -47,5 +47,6 @@ public sealed class BertMaskedLanguageModel : IMaskedLanguageModel
 
     public double Forward(IReadOnlyList<int[]> inputIds, IReadOnlyList<int[]> labels, bool training) => _graph.Forward(inputIds, labels, training);
     public void Backward() => _graph.Backward();
+    public ulong DropoutStep { get => _graph.DropoutStep; set => _graph.DropoutStep = value; }
     public void SaveModel(string directory) => _graph.Save(directory);
 }

@@ -18,6 +18,8 @@ public interface IMaskedLanguageModel
     /// <summary>Mean cross-entropy over positions whose label is not -100; keeps activations for one Backward.</summary>
     double Forward(IReadOnlyList<int[]> inputIds, IReadOnlyList<int[]> labels, bool training);
     void Backward();
+    /// <summary>Position of the dropout-mask stream (every training Forward advances it); checkpoints save and restore it.</summary>
+    ulong DropoutStep { get; set; }
     /// <summary>Writes a model folder SentenceEncoder.Load reads, with the MLM head so pretraining can continue.</summary>
     void SaveModel(string directory);
 }
