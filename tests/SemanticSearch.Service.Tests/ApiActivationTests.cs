@@ -198,6 +198,20 @@ public sealed class ApiActivationTests : IDisposable
     }
 
     [Fact]
+    public void Eta_extrapolates_from_the_steps_done_in_this_run_and_is_zero_once_every_step_is_done()
+    {
+        var started = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        // Resumed at 600 of 1000 documents; 100 more took 10 s: 300 left take 30 s.
+        var r = new Jobs.JobRecord { Status = Jobs.JobStatus.Running, StartedUtc = started, StartStep = 600, Step = 700, TotalSteps = 1000 };
+        Assert.Equal(30, r.EtaSeconds(started.AddSeconds(10)), 6);
+        var noneYet = r.Snapshot();
+        noneYet.Step = 600; // nothing done in this run yet: unknown
+        Assert.Equal(-1, noneYet.EtaSeconds(started.AddSeconds(10)));
+        r.Step = 1000;
+        Assert.Equal(0, r.EtaSeconds(started.AddSeconds(20)));
+    }
+
+    [Fact]
     public async Task A_reembedding_interrupted_by_a_stop_resumes_at_the_next_start_and_completes()
     {
         string model = NewModel("model-new");

@@ -32,7 +32,9 @@ public sealed class JobRecord
     /// <summary>Seconds left by linear extrapolation of the time per step so far; -1 when unknown.</summary>
     public double EtaSeconds(DateTime nowUtc)
     {
-        if (Status != JobStatus.Running || StartedUtc is not DateTime started || Step <= StartStep || TotalSteps <= Step) return Status == JobStatus.Running ? -1 : 0;
+        if (Status != JobStatus.Running) return 0;
+        if (TotalSteps > 0 && Step >= TotalSteps) return 0; // every step done; only the final save/switch is left
+        if (StartedUtc is not DateTime started || Step <= StartStep) return -1;
         double perStep = (nowUtc - started).TotalSeconds / (Step - StartStep);
         return perStep * (TotalSteps - Step);
     }
