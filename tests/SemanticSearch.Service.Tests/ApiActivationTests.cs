@@ -187,6 +187,8 @@ public sealed class ApiActivationTests : IDisposable
         var wide = await client.ActivateModelAsync(new ActivateModelRequest { ModelPath = NewModel("model-wide", hidden: 48) });
         Assert.Equal((32, 48, true), (wide.CurrentDimension, wide.NewDimension, wide.DimensionChanges));
         Assert.Contains("dimension changes 32 → 48", wide.Activation.Message);
+        var pending = await client.StatsAsync();
+        Assert.Equal((current, 32, wide.PendingModelFingerprint, 48), (pending.ModelFingerprint, pending.Dimension, pending.PendingModelFingerprint, pending.PendingDimension));
         await client.CancelJobAsync(wide.ActivationId);
         gate.Release(1000);
         var last = (await WatchToEnd(client, wide.ActivationId))[^1];

@@ -145,6 +145,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
             DatabaseBytes = stats.DatabaseBytes,
             VectorSearchAvailable = stats.Model is not null && index.Encoder is not null,
             PendingModelFingerprint = index.PendingModel?.Identity.Fingerprint ?? "",
+            PendingDimension = index.PendingModel?.Identity.Dimension ?? 0,
         };
         if (stats.Model is { } model)
         {
