@@ -136,7 +136,7 @@ public sealed class IndexWriter : IDisposable
             else if (plan.ExistingDoc is not null && plan.ContentChanged) predictedTags.Clear(doc); // the old prediction no longer describes the text
         }
         if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
-        writeCommands.WriteKeywordIndex(); // last, so no other statement makes FTS5 flush early
+        writeCommands.Complete(); // new rows' tags and postings, FTS5 last so nothing makes it flush early
         tx.Commit();
         return new UpsertResult(added, updated, unchanged, embedded);
     }
