@@ -14,11 +14,12 @@ public sealed class ApiJobManagerTests : IDisposable
     {
         public readonly SemaphoreSlim Permits = new(0);
         public readonly List<string> Started = new();
+        public readonly List<string?> BaseModels = new();
         public int Concurrent, MaxConcurrent;
 
         public string Run(FineTuneWork work, Action<FineTuneProgress> report, CancellationToken cancellationToken)
         {
-            lock (Started) Started.Add(work.JobId);
+            lock (Started) { Started.Add(work.JobId); BaseModels.Add(work.BaseModelPath); }
             int now = Interlocked.Increment(ref Concurrent);
             lock (Started) MaxConcurrent = Math.Max(MaxConcurrent, now);
             try
@@ -76,6 +77,20 @@ public sealed class ApiJobManagerTests : IDisposable
         Assert.Equal(0.2, doneA.Metrics["eval_mrr@10"], 10);
         Assert.Equal(Path.Combine(_root, "models", a.Id), doneA.OutputModel);
         Assert.Equal([b.Id, a.Id], jobs.List().Select(j => j.Id)); // newest first
+    }
+
+    [Fact]
+    public async Task After_a_model_is_activated_new_jobs_fine_tune_that_model()
+    {
+        var runner = new ScriptedRunner(steps: 1);
+        using var jobs = Manager(runner);
+        Assert.False(jobs.HasBaseModel);
+        jobs.UseBaseModel("/models/activated");
+        Assert.True(jobs.HasBaseModel);
+        var job = jobs.Submit(Request("after activation"));
+        runner.Permits.Release(1);
+        Assert.Equal(JobStatus.Succeeded, (await WaitFor(jobs, job.Id, j => j.IsFinal)).Status);
+        Assert.Equal(["/models/activated"], runner.BaseModels);
     }
 
     [Fact]
