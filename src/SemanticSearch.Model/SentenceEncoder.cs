@@ -113,16 +113,17 @@ public sealed class SentenceEncoder
     {
         ArgumentNullException.ThrowIfNull(texts);
         var ids = new int[texts.Count][];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ComputeThreads.Count) };
-        // Small inputs: thread start-up costs more than tokenizing.
-        if (texts.Count < 64 || options.MaxDegreeOfParallelism == 1)
+        for (int i = 0; i < ids.Length; i++)
+            if (texts[i] is null) throw new ArgumentNullException($"texts[{i}]");
+        // On the compute threads (already awake between forward passes), in blocks of texts: Parallel.For woke
+        // ThreadPool workers that then spun idle beside the encoder. Small inputs run inline (one block).
+        const int TextsPerBlock = 64;
+        int blocks = (ids.Length + TextsPerBlock - 1) / TextsPerBlock;
+        ComputeThreads.For(blocks, block =>
         {
-            for (int i = 0; i < ids.Length; i++) ids[i] = _transformer.Tokenize(texts[i] ?? throw new ArgumentNullException($"texts[{i}]"));
-        }
-        else
-        {
-            Parallel.For(0, ids.Length, options, i => ids[i] = _transformer.Tokenize(texts[i] ?? throw new ArgumentNullException($"texts[{i}]")));
-        }
+            for (int i = block * TextsPerBlock, end = Math.Min(ids.Length, i + TextsPerBlock); i < end; i++)
+                ids[i] = _transformer.Tokenize(texts[i]);
+        });
         return ids;
     }
 

@@ -25,7 +25,7 @@ public static class ComputeThreads
     /// Regions run on the dedicated <see cref="ComputeWorkerPool"/>; a region started while another
     /// is running (two requests encoding at once) uses Parallel.For; a nested one runs inline.
     /// </summary>
-    internal static void For(int count, Action<int> body)
+    public static void For(int count, Action<int> body)
     {
         int threads = Math.Min(Count, count);
         if (threads <= 1 || ComputeWorkerPool.InsideRegion)
