@@ -21,6 +21,7 @@ var encoderOptions = new EncoderTrainingOptions
     SetFitSamplesPerClass = int.Parse(Arg("--setfit-samples-per-class") ?? "8"),
     SetFitIterations = int.Parse(Arg("--setfit-iterations") ?? "5"),
 };
+bool warmStart = args.Contains("--e2e-warm-start");
 double e2eHeadLr = double.Parse(Arg("--e2e-head-lr") ?? "1e-2", System.Globalization.CultureInfo.InvariantCulture);
 const int seed = 42;
 
@@ -71,10 +72,11 @@ foreach (var (name, fullTrain, fullTest) in datasets)
                 method = "frozen encoder + linear head (AdamW lr 1e-2, 20 epochs)";
                 break;
             case "end-to-end":
+                var probe = warmStart ? FrozenHead(encoder, trainTexts, space, train, frozenHead) : null;
                 var trained = EndToEndTrainer.Train(encoder, trainTexts, space, space.SingleTargets(train), null,
-                    new HeadTrainingOptions { Epochs = 1, LearningRate = e2eHeadLr, BatchSize = 16, Seed = seed }, encoderOptions, null, Console.Error);
-                result = new ClassifierHeadResult(trained.Head, trained.Seconds);
-                method = $"end-to-end, 1 epoch{(encoderOptions.MaxSteps > 0 ? $" (≤ {encoderOptions.MaxSteps} steps)" : "")}, batch 16, lr encoder {encoderOptions.EncoderLearningRate:G2} / head {e2eHeadLr:G2}";
+                    new HeadTrainingOptions { Epochs = 1, LearningRate = e2eHeadLr, BatchSize = 16, Seed = seed }, encoderOptions, null, Console.Error, probe?.Head);
+                result = new ClassifierHeadResult(trained.Head, trained.Seconds + (probe?.Seconds ?? 0));
+                method = $"end-to-end{(warmStart ? " from the frozen head (linear probe, then fine-tune)" : "")}, 1 epoch{(encoderOptions.MaxSteps > 0 ? $" (≤ {encoderOptions.MaxSteps} steps)" : "")}, batch 16, lr encoder {encoderOptions.EncoderLearningRate:G2} / head {e2eHeadLr:G2}";
                 break;
             case "setfit":
                 var pairs = SetFitBodyTrainer.GeneratePairs(trainTexts, space.SingleTargets(train), encoderOptions.SetFitIterations, encoderOptions.SetFitSamplesPerClass, seed);

@@ -75,9 +75,10 @@ public sealed class ClassifierCommandTests : IDisposable
         });
         var train = IndexCliHarness.Run("classifier", "train", "--mode", mode, "--model", model, "--data", data, "--validation", validation, "--output", output,
             "--epochs", mode == "setfit" ? "100" : "8", "--lr", mode == "setfit" ? "0.1" : "0.05", "--encoder-lr", "1e-3", "--batch-size", "4", "--patience", "100",
-            "--setfit-iterations", "2", "--freeze-layers", "0", "--seed", "3");
+            "--setfit-iterations", "2", "--freeze-layers", "0", "--seed", "3", mode == "end-to-end" ? "--probe-first" : "--overwrite");
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains($"mode {mode}", train.Out);
+        if (mode == "end-to-end") Assert.Contains("linear probe trained", train.Err);
         Assert.Contains("never seen in training: close_account", train.Out);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/report.json")))!;
         Assert.Equal(mode, report["context"]!["mode"]!.GetValue<string>());

@@ -14,7 +14,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
                  [--mode frozen|end-to-end|setfit] [--multi-label] [--hidden N] [--activation relu|gelu]
                  [--epochs N] [--lr F] [--batch-size N] [--class-weights none|balanced] [--patience N] [--seed N]
                  [--encoder-lr F] [--freeze-layers N] [--warmup-ratio F] [--max-grad-norm F] [--eval-steps N]
-                 [--max-steps N] [--setfit-iterations R] [--setfit-samples-per-class K] [--setfit-batch-size N]
+                 [--max-steps N] [--probe-first] [--setfit-iterations R] [--setfit-samples-per-class K] [--setfit-batch-size N]
                  [--text-column NAME] [--label-column NAME] [--overwrite]
 
           --model DIR         sentence-transformers model folder (copied, never modified)
@@ -34,6 +34,8 @@ public sealed class ClassifierTrainCommand : ICliCommand
           --freeze-layers N   freeze the embeddings and the bottom N encoder layers (end-to-end, setfit)
           --warmup-ratio F    linear warm-up share of the steps, default 0.1;  --max-grad-norm F default 1 (0 = off)
           --eval-steps N      end-to-end: also evaluate on --validation every N steps (default: after each epoch)
+          --probe-first       end-to-end: train a frozen-mode head first (lr 1e-2, 30 epochs) and start from it
+                              ("linear probe, then fine-tune": better than a random head when training is short)
           --max-steps N       end-to-end: stop after N steps; setfit: use the first N batches of pairs (bounded runs)
           --setfit-iterations R       rounds of pair sampling, each giving every text a positive and a negative, default 5
           --setfit-samples-per-class K   at most K texts per label take part in pairs (default all); the head sees all
@@ -77,6 +79,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
                 MaxGradNorm = args.Double("max-grad-norm", 1.0, min: 0, max: 1e9),
                 EvalSteps = args.Int("eval-steps", 0, min: 0),
                 MaxSteps = args.Int("max-steps", 0, min: 0),
+                WarmStartHead = args.Flag("probe-first"),
                 SetFitIterations = args.Int("setfit-iterations", 5, min: 1, max: 10000),
                 SetFitSamplesPerClass = args.Int("setfit-samples-per-class", 0, min: 0),
                 SetFitBatchSize = args.Int("setfit-batch-size", 16, min: 1, max: 1 << 16),

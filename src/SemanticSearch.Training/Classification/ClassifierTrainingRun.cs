@@ -69,9 +69,17 @@ public static class ClassifierTrainingRun
         IReadOnlyList<float[]>? trainX = null, validationX = null;
         if (request.Mode == ClassifierTrainingMode.EndToEnd)
         {
+            ClassifierHead? probe = null;
+            if (request.Encoder.WarmStartHead)
+            {
+                var probeX = new EmbeddingCache(encoder, request.EncodeBatchSize).Embed(train.Select(t => t.Text).ToList());
+                probe = FrozenHeadTrainer.Train(probeX, space, singleTargets, multiTargets, encoder.Fingerprint,
+                    request.Options with { LearningRate = 1e-2, Epochs = 30 }).Head;
+                log.WriteLine($"linear probe trained on the frozen encoder in {clock.Elapsed.TotalSeconds:F1} s; end-to-end starts from it");
+            }
             trained = EndToEndTrainer.Train(encoder, train.Select(t => t.Text).ToList(), space, singleTargets, multiTargets, request.Options, request.Encoder,
-                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log);
-            bodySeconds = trained.Seconds;
+                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log, probe);
+            bodySeconds = clock.Elapsed.TotalSeconds;
             log.WriteLine($"trained encoder + head end to end in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
             clock.Restart();
             var cache = new EmbeddingCache(encoder, request.EncodeBatchSize);

@@ -19,14 +19,15 @@ public sealed record TextValidationSet(IReadOnlyList<string> Texts, IReadOnlyLis
 /// macro-F1 is measured every <see cref="EncoderTrainingOptions.EvalSteps"/> steps and after each epoch; the best
 /// encoder + head weights are restored at the end (early stopping after <see cref="HeadTrainingOptions.Patience"/>
 /// evaluations without improvement). Seeded: shuffling, head initialisation and dropout masks all derive from
-/// <see cref="HeadTrainingOptions.Seed"/>. The encoder's weights are changed in place.
+/// <see cref="HeadTrainingOptions.Seed"/>. The encoder's weights are changed in place. The head starts from random
+/// weights, or from a frozen-mode head (linear probe, then fine-tune).
 /// </summary>
 public static class EndToEndTrainer
 {
     public const string PendingFingerprint = "pending-end-to-end";
 
     public static TrainedHead Train(SentenceEncoder encoder, IReadOnlyList<string> texts, LabelSpace space, int[]? singleTargets, float[]? multiTargets,
-        HeadTrainingOptions options, EncoderTrainingOptions encoderOptions, TextValidationSet? validation, TextWriter log)
+        HeadTrainingOptions options, EncoderTrainingOptions encoderOptions, TextValidationSet? validation, TextWriter log, ClassifierHead? initialHead = null)
     {
         options.Validate();
         encoderOptions.Validate();
@@ -51,6 +52,7 @@ public static class EndToEndTrainer
             InputDimension = encoder.Dimension, LabelCount = space.Labels.Count, HiddenSize = options.HiddenSize, Activation = options.Activation,
             MultiLabel = space.MultiLabel, Threshold = space.MultiLabel ? 0.5 : 0, EncoderFingerprint = PendingFingerprint,
         }, space.Labels, options.Seed);
+        if (initialHead is not null) CopyWeights(initialHead, head);
         var headParameters = HeadBatchPass.Parameters(head, out var headGradients);
         var encoderOptimizer = new AdamW(WeightDecayGrouping.Split(encoderParameters, options.WeightDecay));
         var headOptimizer = new AdamW(WeightDecayGrouping.Split(headParameters, options.WeightDecay));
@@ -167,5 +169,19 @@ public static class EndToEndTrainer
         }
         encoder.InvalidateFingerprint();
         return new TrainedHead(head, history, bestEpoch, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Starts from a head already trained on the frozen encoder ("linear probe, then fine-tune"): the encoder's
+    /// first updates then follow a useful gradient instead of one driven by a random head.
+    /// </summary>
+    private static void CopyWeights(ClassifierHead from, ClassifierHead to)
+    {
+        if (!from.Labels.SequenceEqual(to.Labels) || from.InputDimension != to.InputDimension || from.Config.HiddenSize != to.Config.HiddenSize
+            || from.Config.MultiLabel != to.Config.MultiLabel || from.Config.Activation != to.Config.Activation)
+            throw new ArgumentException("the initial head's labels, dimensions or type differ from the head being trained");
+        if (from.HiddenWeight is not null) { from.HiddenWeight.CopyTo(to.HiddenWeight!, 0); from.HiddenBias!.CopyTo(to.HiddenBias!, 0); }
+        from.OutputWeight.CopyTo(to.OutputWeight, 0);
+        from.OutputBias.CopyTo(to.OutputBias, 0);
     }
 }
