@@ -8,10 +8,14 @@ public sealed class ServeCommand : ICliCommand
     public string Name => "serve";
     public string Summary => "serve an index over gRPC (semanticsearch.v1.SearchService, FineTuneService, health, reflection)";
     public string Usage => """
-        usage: semsearch serve --index DIR [--model DIR] [--port N] [--address IP] [--api-key K] [--tls-cert FILE [--tls-key FILE]]
+        usage: semsearch serve --index DIR [--model DIR] [--classifier DIR] [--port N] [--address IP] [--api-key K] [--tls-cert FILE [--tls-key FILE]]
 
           --index DIR        index to serve (created if missing; bound to --model when given and empty)
           --model DIR        sentence-transformers model (default: the one the index records; none = keyword-only)
+          --classifier DIR   tag documents received by Upsert with this classifier head (a model folder with
+                             classifier/ inside, or the head folder), as 'index --classifier' does. Default: the
+                             head the index's predicted tags come from (the model's own classifier/ head when it
+                             is that head, else the recorded head folder); none if the index has no predicted tags
           --port N           TCP port (default 50051; 0 = any free port)
           --address IP       listen address (default 127.0.0.1)
           --api-key K        require "authorization: Bearer K" (health checks stay open)
@@ -25,7 +29,7 @@ public sealed class ServeCommand : ICliCommand
         SIGTERM or Ctrl-C: finish in-flight calls (new ones get UNAVAILABLE), flush writes, exit 0.
         """;
 
-    private static readonly string[] Options = ["index", "model", "port", "address", "api-key", "tls-cert", "tls-key", "searchers"];
+    private static readonly string[] Options = ["index", "model", "classifier", "port", "address", "api-key", "tls-cert", "tls-key", "searchers"];
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {

@@ -153,6 +153,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
             response.Dimension = model.Identity.Dimension;
             response.MaxSeqLength = model.Identity.MaxSeqLength;
         }
+        PredictedTagStatsMapper.Fill(response, await index.ReadAsync(_ => Index.Tagging.PredictedTagStats.Read(index.Directory), context.CancellationToken), index.Tagger is not null);
         return response;
     }
 

@@ -46,16 +46,18 @@ public sealed class ProductServer : IAsyncDisposable
     {
         var log = loggers.CreateLogger("SemanticSearch.Service");
         string? modelPath = settings.ModelDirectory ?? RecordedModelPath(settings.IndexDirectory);
-        ITextEncoder? encoder = null;
+        SentenceEncoderAdapter? encoder = null;
+        HeadClassifier? modelHead = null;
         if (modelPath is not null)
         {
             log.LogInformation("Loading model {Model}", modelPath);
-            var adapter = SentenceEncoderAdapter.Load(modelPath);
-            encoder = adapter;
-            classifier ??= HeadClassifier.TryLoad(adapter.Encoder, modelPath);
+            encoder = SentenceEncoderAdapter.Load(modelPath);
+            modelHead = HeadClassifier.TryLoad(encoder.Encoder, modelPath);
+            classifier ??= modelHead;
             log.LogInformation("Classifier head: {Head}", classifier is null ? "none (Classify answers FAILED_PRECONDITION)" : "loaded");
         }
-        var index = ServedIndex.Open(settings.IndexDirectory, encoder, modelPath, settings.Searchers);
+        var tagger = IngestTaggerChoice.Choose(settings.IndexDirectory, settings.ClassifierDirectory, encoder, modelHead, log);
+        var index = ServedIndex.Open(settings.IndexDirectory, encoder, modelPath, settings.Searchers, tagger);
         JobManager? jobs = null;
         ActivationManager? activations = null;
         try

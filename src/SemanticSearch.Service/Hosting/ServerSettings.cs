@@ -14,6 +14,11 @@ public sealed record ServerSettings
     public required string IndexDirectory { get; init; }
     /// <summary>Model folder; null = the folder the index records, or none for a keyword-only index.</summary>
     public string? ModelDirectory { get; init; }
+    /// <summary>
+    /// Classifier head (a head folder, or a model folder with classifier/) that tags upserted documents;
+    /// null = the head the index records, if the server can load it (see IngestTaggerChoice).
+    /// </summary>
+    public string? ClassifierDirectory { get; init; }
     public IPAddress Address { get; init; } = IPAddress.Loopback;
     /// <summary>0 = an ephemeral port (printed when ready).</summary>
     public int Port { get; init; } = 50051;
@@ -34,6 +39,7 @@ public sealed record ServerSettings
         {
             IndexDirectory = index,
             ModelDirectory = NullIfEmpty(config["model"]),
+            ClassifierDirectory = NullIfEmpty(config["classifier"]),
             Address = config["address"] is { Length: > 0 } a
                 ? IPAddress.TryParse(a, out var ip) ? ip : throw new ArgumentException($"address '{a}' is not an IP address")
                 : IPAddress.Loopback,

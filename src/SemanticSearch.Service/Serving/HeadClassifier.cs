@@ -12,7 +12,11 @@ public sealed class HeadClassifier : IClassifier
 {
     private readonly SentenceClassifier _classifier;
 
-    private HeadClassifier(SentenceClassifier classifier) => _classifier = classifier;
+    private HeadClassifier(SentenceClassifier classifier, string headFolder) { _classifier = classifier; HeadFolder = Path.GetFullPath(headFolder); }
+
+    /// <summary>The head itself: the server tags upserted documents with it when the index records this head.</summary>
+    public ClassifierHead Head => _classifier.Head;
+    public string HeadFolder { get; }
 
     /// <summary>The head of <paramref name="modelDirectory"/>, or null when the model has none.</summary>
     public static HeadClassifier? TryLoad(SentenceEncoder encoder, string modelDirectory)
@@ -20,7 +24,7 @@ public sealed class HeadClassifier : IClassifier
         string headFolder = Path.Combine(modelDirectory, ClassifierHead.DefaultFolderName);
         if (!Directory.Exists(headFolder)) return null;
         // EnsureMatches (in the constructor) refuses a head trained on another encoder, naming both.
-        return new HeadClassifier(new SentenceClassifier(encoder, ClassifierHead.Load(headFolder), headFolder, modelDirectory));
+        return new HeadClassifier(new SentenceClassifier(encoder, ClassifierHead.Load(headFolder), headFolder, modelDirectory), headFolder);
     }
 
     public IReadOnlyList<string> Labels => _classifier.Head.Labels;

@@ -42,6 +42,9 @@ public sealed class ServedIndex : IDisposable
     /// <summary>The model an activation is re-embedding the index with (null when none runs); shown by Stats.</summary>
     public Index.Storage.ModelBinding? PendingModel { get; set; }
 
+    /// <summary>The head tagging upserted documents (null: none). It keeps its own encoder, so a model switch keeps it usable.</summary>
+    public Index.Tagging.DocumentTagger? Tagger { get; private init; }
+
     /// <summary>The model the index is bound to (null: keyword-only).</summary>
     public Index.Storage.ModelBinding? Binding => _writer.Model;
 
@@ -49,13 +52,15 @@ public sealed class ServedIndex : IDisposable
     /// Opens (creating if needed) the index. With <paramref name="encoder"/> an empty index is bound
     /// to it; an index already bound to another model is refused.
     /// </summary>
-    public static ServedIndex Open(string directory, ITextEncoder? encoder, string? modelPath, int maxConcurrentReads)
+    /// <remarks>With <paramref name="tagger"/> every upserted document gets predicted tags, as CLI ingest with --classifier.</remarks>
+    public static ServedIndex Open(string directory, ITextEncoder? encoder, string? modelPath, int maxConcurrentReads,
+                                   Index.Tagging.DocumentTagger? tagger = null)
     {
         if (maxConcurrentReads < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrentReads), "at least one concurrent read is needed");
-        var writer = IndexWriter.Open(directory, encoder, modelPath);
+        var writer = IndexWriter.Open(directory, encoder, modelPath, tagger: tagger);
         try
         {
-            return new ServedIndex(directory, encoder, writer, maxConcurrentReads);
+            return new ServedIndex(directory, encoder, writer, maxConcurrentReads) { Tagger = tagger };
         }
         catch
         {
@@ -128,7 +133,7 @@ public sealed class ServedIndex : IDisposable
             await Task.Run(() =>
             {
                 _writer.Dispose();
-                _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath);
+                _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath, tagger: Tagger);
                 var old = _searcher;
                 var fresh = IndexSearcher.Open(Directory, encoder);
                 fresh.RefreshVectors();

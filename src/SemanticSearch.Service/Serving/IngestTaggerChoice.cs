@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using SemanticSearch.Index.Embedding;
+using SemanticSearch.Index.Storage;
+using SemanticSearch.Index.Tagging;
+using SemanticSearch.Model.Heads;
+
+namespace SemanticSearch.Service.Serving;
+
+/// <summary>
+/// Which classifier head tags the documents the server receives through Upsert, so they get predicted
+/// tags exactly as `semsearch index --classifier` gives them:
+/// 1. `serve --classifier DIR`: that head. When the index records another head, the writer refuses it
+///    if any document carries the recorded head's tags (re-tag first); the start-up log says so either way.
+/// 2. otherwise the head the index records (tagging_head_*): the served model's own classifier/ head
+///    when it is that head (same fingerprint), else the head folder the index records.
+/// 3. otherwise none: an index without predicted tags does not start getting them implicitly.
+/// When the head was trained on the served encoder, the tagger reuses the index's first-window
+/// vectors and keeps that encoder as its own, so it stays usable after ActivateModel switches models.
+/// Heads are never mixed: a recorded head the server cannot load is reported loudly, and upserts then
+/// store no predicted tags (as CLI ingest without --classifier does).
+/// </summary>
+public static class IngestTaggerChoice
+{
+    public static DocumentTagger? Choose(string indexDirectory, string? classifierDirectory, SentenceEncoderAdapter? servedEncoder,
+                                        HeadClassifier? classifyHead, ILogger log)
+    {
+        var recorded = RecordedHead(indexDirectory);
+        DocumentTagger? tagger;
+        if (classifierDirectory is not null)
+        {
+            tagger = Load(classifierDirectory, servedEncoder);
+            if (recorded is not null && recorded.Fingerprint != tagger.HeadFingerprint)
+                log.LogWarning("Classifier head {Head} (--classifier {Dir}) is not the head the index's predicted tags come from ({Recorded}{At}); " +
+                               "the index is refused if any document carries the recorded head's tags (run 'semsearch retag' first), otherwise the new head replaces it",
+                               tagger.HeadId, classifierDirectory, recorded.Id, recorded.Path is null ? "" : $" at '{recorded.Path}'");
+        }
+        else if (recorded is null) tagger = null;
+        else if (classifyHead is not null && new DocumentTagger(classifyHead.Head).HeadFingerprint == recorded.Fingerprint)
+            tagger = new DocumentTagger(classifyHead.Head, classifyHead.HeadFolder, Matching(classifyHead.Head, servedEncoder));
+        else if (recorded.Path is not null && Directory.Exists(recorded.Path) && TryLoadRecorded(recorded, servedEncoder) is { } loaded)
+            tagger = loaded;
+        else
+        {
+            log.LogWarning("Index {Index} holds predicted tags of classifier head {Recorded}{At}, which this server cannot load; " +
+                           "documents upserted over gRPC get NO predicted tags (re-texted ones lose theirs). Start with --classifier DIR to tag them",
+                           indexDirectory, recorded.Id, recorded.Path is null ? "" : $" (recorded at '{recorded.Path}', now missing or changed)");
+            tagger = null;
+        }
+
+        if (tagger is not null)
+            log.LogInformation("Tagging at ingest: classifier head {Head} ({Labels} labels{Path}), {How}", tagger.HeadId, tagger.Head.Labels.Count,
+                tagger.HeadPath is null ? "" : $", {tagger.HeadPath}",
+                servedEncoder is not null && tagger.ReusesEmbeddingsOf(servedEncoder.Identity) ? "reusing the index's embeddings" : "embedding with the head's own encoder");
+        if (classifyHead is not null && tagger is not null && new DocumentTagger(classifyHead.Head).HeadFingerprint != tagger.HeadFingerprint)
+            log.LogWarning("Classify answers with the model's head ({ClassifyHead}), but documents are tagged at ingest with head {Head}: the two may disagree",
+                           classifyHead.HeadFolder, tagger.HeadId);
+        return tagger;
+    }
+
+    /// <summary>A head folder or a model folder holding one in classifier/ (as `index --classifier` takes).</summary>
+    public static DocumentTagger Load(string dir, SentenceEncoderAdapter? servedEncoder)
+    {
+        var (headFolder, modelFolder) = Locate(dir);
+        var head = ClassifierHead.Load(headFolder);
+        var own = Matching(head, servedEncoder) ?? (modelFolder is null ? null : SentenceEncoderAdapter.Load(modelFolder));
+        return new DocumentTagger(head, headFolder, own);
+    }
+
+    private static DocumentTagger? TryLoadRecorded(TaggingHead recorded, SentenceEncoderAdapter? servedEncoder)
+    {
+        var tagger = Load(recorded.Path!, servedEncoder);
+        return tagger.HeadFingerprint == recorded.Fingerprint ? tagger : null; // retrained in place since: not the recorded head
+    }
+
+    private static SentenceEncoderAdapter? Matching(ClassifierHead head, SentenceEncoderAdapter? servedEncoder) =>
+        servedEncoder is not null && servedEncoder.Identity.Fingerprint == head.Config.EncoderFingerprint ? servedEncoder : null;
+
+    private static (string HeadFolder, string? ModelFolder) Locate(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"classifier {dir}: folder not found");
+        string nested = Path.Combine(dir, ClassifierHead.DefaultFolderName);
+        if (File.Exists(Path.Combine(nested, ClassifierHeadConfig.FileName))) return (nested, dir);
+        if (File.Exists(Path.Combine(dir, ClassifierHead.LabelsFileName)))
+        {
+            string? parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+            bool parentIsModel = parent is not null && (File.Exists(Path.Combine(parent, "modules.json")) || File.Exists(Path.Combine(parent, "config.json")));
+            return (dir, parentIsModel ? parent : null);
+        }
+        throw new FileNotFoundException($"classifier {dir}: neither a classifier head folder ({ClassifierHeadConfig.FileName}, {ClassifierHead.LabelsFileName}, " +
+                                        $"{ClassifierHead.WeightsFileName}) nor a model folder with one in {ClassifierHead.DefaultFolderName}/ (train one with 'semsearch classifier train')");
+    }
+
+    private static TaggingHead? RecordedHead(string indexDirectory)
+    {
+        if (!File.Exists(IndexDatabase.PathIn(indexDirectory))) return null;
+        using var conn = IndexDatabase.OpenForRead(indexDirectory);
+        return TaggingHead.Read(conn);
+    }
+}
