@@ -6,9 +6,11 @@
 #   2. initializes a small BERT from scratch (no pretrained weights can be downloaded here);
 #   3. fine-tunes it on BANKING77 paraphrase pairs with the FAQ recipe (MNRL, no same-intent negatives);
 #   4. trains the intent-tagging head on the frozen encoder;
-#   5. indexes the bundled FAQ sample (index/samples/banking77-faq: 77 questions with written answers)
-#      and measures retrieval of the FAQ entry for the 3,080 BANKING77 test questions;
-#   6. starts the gRPC service and prints how to query it (Ctrl-C stops it).
+#   5. indexes the bundled FAQ sample (index/samples/banking77-faq: 77 questions with written answers),
+#      tagging every entry with the head's predicted intent at ingest (index --classifier), and measures
+#      retrieval of the FAQ entry for the 3,080 BANKING77 test questions;
+#   6. starts the gRPC service (which tags upserted documents with the same head) and prints how to
+#      query it, with a predicted-tag filter among the examples (Ctrl-C stops it).
 # Every step whose output already exists is reused, so a second run starts the service at once.
 #
 #   bash tools/quickstart.sh [--no-serve] [--port N]
@@ -68,11 +70,16 @@ if [ ! -f "$tagged/classifier/config.json" ]; then
 else step "reuse $tagged"; fi
 
 if [ ! -f "$index/.quickstart-done" ]; then
-  step "index the FAQ sample with the fine-tuned model"
+  step "index the FAQ sample with the fine-tuned model, tagging each entry with the intent head"
   rm -rf "$index"
-  semsearch index --index "$index" --input "$sample/corpus.jsonl" --model "$tagged"
-  touch "$index/.quickstart-done"
+  semsearch index --index "$index" --input "$sample/corpus.jsonl" --model "$tagged" --classifier "$tagged"
+  touch "$index/.quickstart-done" "$index/.quickstart-tagged"
+elif [ ! -f "$index/.quickstart-tagged" ]; then
+  step "tag the existing $index with the intent head (it was indexed before tagging at ingest)"
+  semsearch retag --index "$index" --classifier "$tagged"
+  touch "$index/.quickstart-tagged"
 else step "reuse $index"; fi
+semsearch stats --index "$index" | grep -A2 '^predicted' >&2 || true
 
 step "how well it finds the right FAQ entry for 3,080 unseen BANKING77 questions"
 for mode in keyword vector hybrid; do
@@ -84,8 +91,11 @@ if [ "$serve" = 1 ]; then
   step "start the gRPC service on 127.0.0.1:$port (Ctrl-C stops it). In another terminal:"
   cat >&2 <<EOF
     dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll remote-search --server http://127.0.0.1:$port --mode hybrid --query "my card has not arrived yet"
+    # only entries the intent head tagged card_arrival at ingest (its probability at least 0.5):
+    dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll search --index "$index" --mode hybrid --query "my card has not arrived yet" --predicted-tag card_arrival --min-confidence 0.5
     # any gRPC tool works too (server reflection is on), e.g. with grpcurl:
     grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
+    grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3,"predicted_tags":["card_arrival"],"min_confidence":0.5}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
 EOF
   semsearch serve --index "$index" --model "$tagged" --port "$port"
 fi
