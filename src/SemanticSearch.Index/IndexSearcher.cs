@@ -16,8 +16,10 @@ namespace SemanticSearch.Index;
 /// The vector matrix is shared by all calls and refreshed incrementally from the index's vector
 /// change log. A query whose snapshot is newer than the published matrix refreshes it inline from
 /// that snapshot, unless another call is already refreshing, in which case it uses the last
-/// published matrix rather than wait (so a vector leg can trail its keyword leg by the commits of
-/// that refresh). In-process writers call <see cref="RefreshVectors"/> after a commit so searches
+/// published matrix rather than wait; and a query whose snapshot began just before a commit may get
+/// the matrix already refreshed past it. Either way the vector leg then differs from the query's
+/// snapshot by the commits being applied (a hit whose row is not in the snapshot is left out by the
+/// hit loader). In-process writers call <see cref="RefreshVectors"/> after a commit so searches
 /// started after the write returned see it.
 /// </summary>
 public sealed class IndexSearcher : IDisposable
