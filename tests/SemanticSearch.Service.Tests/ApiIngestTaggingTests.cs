@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SemanticSearch.Index.Storage;
 using SemanticSearch.Model.Heads;
@@ -25,9 +26,9 @@ public sealed class ApiIngestTaggingTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    private ProductServer Server(string? classifier) => ProductServer.Create(
+    private ProductServer Server(string? classifier, ILoggerFactory? loggers = null) => ProductServer.Create(
         new ServerSettings { IndexDirectory = IndexDir, ModelDirectory = Model, ClassifierDirectory = classifier, Port = 0, Searchers = 2 },
-        NullLoggerFactory.Instance);
+        loggers ?? NullLoggerFactory.Instance);
 
     private static string EmbeddingText(Document d) => d.Title.Length == 0 ? d.Text : d.Title + ". " + d.Text;
 
@@ -138,5 +139,63 @@ public sealed class ApiIngestTaggingTests : IDisposable
         Assert.Equal("", stats.TaggingHeadId);
         Assert.Equal(2, stats.PredictedUntaggedDocuments);
         Assert.Empty(stats.PredictedTagCounts);
+    }
+
+    [Fact]
+    public async Task Without_the_models_head_the_recorded_head_folder_tags_and_a_missing_one_is_reported_and_tags_nothing()
+    {
+        string headFolder = Path.Combine(_root, "intent-head");
+        Directory.Move(Path.Combine(Model, ClassifierHead.DefaultFolderName), headFolder); // the model itself has no head now
+        await using (var server = Server(headFolder))
+        {
+            await server.StartAsync();
+            using var client = new Client.SearchServiceClient(server.Address);
+            await client.UpsertAsync(ApiTestCorpus.Documents().Take(2));
+        }
+        await using (var server = Server(null))
+        {
+            await server.StartAsync();
+            using var client = new Client.SearchServiceClient(server.Address);
+            await client.UpsertAsync(ApiTestCorpus.Documents().Skip(2).Take(1));
+            var stats = await client.StatsAsync();
+            Assert.True(stats.TaggingAtIngest);
+            Assert.Equal(3, stats.PredictedByHeadDocuments);
+        }
+
+        Directory.Delete(headFolder, recursive: true);
+        var log = new CapturedLog();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+        await using (var server = Server(null, loggers))
+        {
+            await server.StartAsync();
+            using var client = new Client.SearchServiceClient(server.Address);
+            await client.UpsertAsync(ApiTestCorpus.Documents().Skip(3).Take(1));
+            var stats = await client.StatsAsync();
+            Assert.False(stats.TaggingAtIngest);
+            Assert.Equal(3, stats.PredictedByHeadDocuments);
+            Assert.Equal(1, stats.PredictedUntaggedDocuments);
+        }
+        Assert.Contains(log.Warnings, m => m.Contains("cannot load") && m.Contains(headFolder) && m.Contains("--classifier"));
+    }
+
+    [Fact]
+    public void Serve_settings_take_the_classifier_folder()
+    {
+        var config = ServerSettings.BuildConfiguration([new("index", "idx"), new("classifier", "models/tagger")], _root);
+        Assert.Equal("models/tagger", ServerSettings.From(config).ClassifierDirectory);
+        Assert.Null(ServerSettings.From(ServerSettings.BuildConfiguration([new("index", "idx")], _root)).ClassifierDirectory);
+    }
+
+    private sealed class CapturedLog : ILoggerProvider, ILogger
+    {
+        public List<string> Warnings { get; } = new();
+        public ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Warning) lock (Warnings) Warnings.Add(formatter(state, exception));
+        }
+        public void Dispose() { }
     }
 }
