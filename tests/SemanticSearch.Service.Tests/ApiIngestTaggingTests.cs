@@ -162,20 +162,31 @@ public sealed class ApiIngestTaggingTests : IDisposable
             Assert.Equal(3, stats.PredictedByHeadDocuments);
         }
 
+        // Retrained in place: the folder holds another head now, which must not tag next to the recorded one's tags.
+        var recordedHead = ClassifierHead.Load(headFolder);
         Directory.Delete(headFolder, recursive: true);
-        var log = new CapturedLog();
-        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
-        await using (var server = Server(null, loggers))
+        ClassifierHead.CreateInitialized(recordedHead.Config, ApiTestCorpus.HeadLabels, seed: 11).Save(headFolder);
+        await AssertUpsertIsNotTagged(untaggedAfter: 1, "now holds another head");
+
+        Directory.Delete(headFolder, recursive: true);
+        await AssertUpsertIsNotTagged(untaggedAfter: 2, "is gone");
+
+        async Task AssertUpsertIsNotTagged(int untaggedAfter, string reason)
         {
-            await server.StartAsync();
-            using var client = new Client.SearchServiceClient(server.Address);
-            await client.UpsertAsync(ApiTestCorpus.Documents().Skip(3).Take(1));
-            var stats = await client.StatsAsync();
-            Assert.False(stats.TaggingAtIngest);
-            Assert.Equal(3, stats.PredictedByHeadDocuments);
-            Assert.Equal(1, stats.PredictedUntaggedDocuments);
+            var log = new CapturedLog();
+            using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+            await using (var server = Server(null, loggers))
+            {
+                await server.StartAsync();
+                using var client = new Client.SearchServiceClient(server.Address);
+                await client.UpsertAsync(ApiTestCorpus.Documents().Skip(2 + untaggedAfter).Take(1));
+                var stats = await client.StatsAsync();
+                Assert.False(stats.TaggingAtIngest);
+                Assert.Equal(3, stats.PredictedByHeadDocuments);
+                Assert.Equal(untaggedAfter, stats.PredictedUntaggedDocuments);
+            }
+            Assert.Contains(log.Warnings, m => m.Contains("cannot load") && m.Contains(headFolder) && m.Contains(reason) && m.Contains("--classifier"));
         }
-        Assert.Contains(log.Warnings, m => m.Contains("cannot load") && m.Contains(headFolder) && m.Contains("--classifier"));
     }
 
     [Fact]

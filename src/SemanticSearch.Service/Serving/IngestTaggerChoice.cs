@@ -37,13 +37,13 @@ public static class IngestTaggerChoice
         else if (recorded is null) tagger = null;
         else if (classifyHead is not null && new DocumentTagger(classifyHead.Head).HeadFingerprint == recorded.Fingerprint)
             tagger = new DocumentTagger(classifyHead.Head, classifyHead.HeadFolder, Matching(classifyHead.Head, servedEncoder));
-        else if (recorded.Path is not null && Directory.Exists(recorded.Path) && TryLoadRecorded(recorded, servedEncoder) is { } loaded)
+        else if (TryLoadRecorded(recorded, servedEncoder, out string why) is { } loaded)
             tagger = loaded;
         else
         {
-            log.LogWarning("Index {Index} holds predicted tags of classifier head {Recorded}{At}, which this server cannot load; " +
+            log.LogWarning("Index {Index} holds predicted tags of classifier head {Recorded}, which this server cannot load ({Why}); " +
                            "documents upserted over gRPC get NO predicted tags (re-texted ones lose theirs). Start with --classifier DIR to tag them",
-                           indexDirectory, recorded.Id, recorded.Path is null ? "" : $" (recorded at '{recorded.Path}', now missing or changed)");
+                           indexDirectory, recorded.Id, why);
             tagger = null;
         }
 
@@ -66,10 +66,17 @@ public static class IngestTaggerChoice
         return new DocumentTagger(head, headFolder, own);
     }
 
-    private static DocumentTagger? TryLoadRecorded(TaggingHead recorded, SentenceEncoderAdapter? servedEncoder)
+    private static DocumentTagger? TryLoadRecorded(TaggingHead recorded, SentenceEncoderAdapter? servedEncoder, out string why)
     {
-        var tagger = Load(recorded.Path!, servedEncoder);
-        return tagger.HeadFingerprint == recorded.Fingerprint ? tagger : null; // retrained in place since: not the recorded head
+        why = "";
+        if (recorded.Path is null) { why = "the index recorded no folder for it"; return null; }
+        if (!Directory.Exists(recorded.Path)) { why = $"its folder '{recorded.Path}' is gone"; return null; }
+        DocumentTagger tagger;
+        try { tagger = Load(recorded.Path, servedEncoder); }
+        catch (Exception e) when (e is IOException or FormatException or ModelMismatchException) { why = $"'{recorded.Path}': {e.Message}"; return null; }
+        if (tagger.HeadFingerprint == recorded.Fingerprint) return tagger;
+        why = $"'{recorded.Path}' now holds another head, {tagger.HeadId}"; // retrained in place since
+        return null;
     }
 
     private static SentenceEncoderAdapter? Matching(ClassifierHead head, SentenceEncoderAdapter? servedEncoder) =>
@@ -77,7 +84,7 @@ public static class IngestTaggerChoice
 
     private static (string HeadFolder, string? ModelFolder) Locate(string dir)
     {
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"classifier {dir}: folder not found");
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"classifier (--classifier / SEMSEARCH_CLASSIFIER) {dir}: folder not found");
         string nested = Path.Combine(dir, ClassifierHead.DefaultFolderName);
         if (File.Exists(Path.Combine(nested, ClassifierHeadConfig.FileName))) return (nested, dir);
         if (File.Exists(Path.Combine(dir, ClassifierHead.LabelsFileName)))
@@ -86,7 +93,7 @@ public static class IngestTaggerChoice
             bool parentIsModel = parent is not null && (File.Exists(Path.Combine(parent, "modules.json")) || File.Exists(Path.Combine(parent, "config.json")));
             return (dir, parentIsModel ? parent : null);
         }
-        throw new FileNotFoundException($"classifier {dir}: neither a classifier head folder ({ClassifierHeadConfig.FileName}, {ClassifierHead.LabelsFileName}, " +
+        throw new FileNotFoundException($"classifier (--classifier / SEMSEARCH_CLASSIFIER) {dir}: neither a classifier head folder ({ClassifierHeadConfig.FileName}, {ClassifierHead.LabelsFileName}, " +
                                         $"{ClassifierHead.WeightsFileName}) nor a model folder with one in {ClassifierHead.DefaultFolderName}/ (train one with 'semsearch classifier train')");
     }
 
