@@ -95,6 +95,7 @@ public sealed class RemoteCommandTests : IAsyncLifetime
         Assert.Contains("documents     5", stats.Out);
         Assert.Contains("vectors       5 (token windows)", stats.Out);
         Assert.Contains("vector search available", stats.Out);
+        Assert.Contains("predicted     none", stats.Out); // the served index has no predicted tags
 
         var byId = IndexCliHarness.Run("delete", "--server", Url, "--id", "lost", "--id", "nope");
         Assert.True(byId.Code == 0, byId.Err);

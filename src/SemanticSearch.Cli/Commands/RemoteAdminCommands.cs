@@ -43,6 +43,18 @@ internal static class RemoteAdminCommands
             stdout.WriteLine($"  dimension   {s.Dimension}, max_seq_length {s.MaxSeqLength}, vector search {(s.VectorSearchAvailable ? "available" : "unavailable (model not loaded)")}");
         }
         if (s.PendingModelFingerprint.Length > 0) stdout.WriteLine($"re-embedding  with {s.PendingModelFingerprint} (old vectors served meanwhile)");
+        // The same predicted-tag lines as local `stats`, plus whether the server tags what Upsert receives.
+        if (s.TaggingHeadId.Length == 0 && s.PredictedByOtherHeadsDocuments == 0) stdout.WriteLine("predicted     none");
+        else
+        {
+            if (s.TaggingHeadId.Length > 0)
+                stdout.WriteLine($"predicted     head {s.TaggingHeadId}, {(s.TaggingAtIngest ? "tags upserted documents" : "upserted documents NOT tagged (the server could not load the head)")}");
+            stdout.WriteLine($"  documents   {s.PredictedByHeadDocuments} classified by this head ({s.PredictedUnknownDocuments} unknown), " +
+                             $"{s.PredictedByOtherHeadsDocuments} by an earlier head, {s.PredictedUntaggedDocuments} untagged");
+            if (s.PredictedTagCounts.Count > 0)
+                stdout.WriteLine("  tags        " + string.Join(", ", s.PredictedTagCounts.Take(20).Select(t => $"{t.Tag} {t.Documents}")) +
+                                 (s.PredictedTagCounts.Count > 20 ? $", … ({s.PredictedTagCounts.Count} labels)" : ""));
+        }
         return ExitCodes.Ok;
     }
 }
