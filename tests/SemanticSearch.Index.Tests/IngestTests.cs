@@ -165,3 +165,37 @@ public class IngestTests
         Assert.Contains(".xml", e.Message);
     }
 }
+
+public class IngestReadAheadTests
+{
+    private static IEnumerable<CorpusEntry> FailingAfter(int good)
+    {
+        for (int i = 0; i < good; i++) yield return CorpusEntry.Ok("mem", i + 1, new SourceDocument($"d{i}", $"word{i} common"));
+        throw new IOException("disk went away at record " + (good + 1));
+    }
+
+    [Fact]
+    public void A_reader_failure_surfaces_with_its_type_after_the_batches_read_before_it()
+    {
+        using var dir = new TempDirectory();
+        using var w = IndexWriter.Open(dir.Path);
+        var ingestor = new CorpusIngestor(w, new IngestOptions { BatchSize = 2 }, _ => { });
+        var e = Assert.Throws<IOException>(() => ingestor.Ingest(FailingAfter(5)));
+        Assert.Contains("record 6", e.Message);
+        Assert.Equal(4, w.CountDocuments()); // two full batches committed; the fifth record's batch never completed
+    }
+
+    [Fact]
+    public void Records_arrive_in_input_order_and_a_later_duplicate_wins()
+    {
+        using var dir = new TempDirectory();
+        using var w = IndexWriter.Open(dir.Path);
+        var entries = Enumerable.Range(0, 5000).Select(i => CorpusEntry.Ok("mem", i + 1, new SourceDocument($"d{i % 3000}", $"version{i} common")));
+        var report = new CorpusIngestor(w, new IngestOptions { BatchSize = 700 }, _ => { }).Ingest(entries);
+        Assert.Equal(5000, report.Read);
+        Assert.Equal(3000, w.CountDocuments());
+        using var s = IndexSearcher.Open(dir.Path);
+        Assert.Equal("d1999", Assert.Single(s.Search(new SearchRequest("version4999") { Snippets = false }).Hits).Id);
+        Assert.Empty(s.Search(new SearchRequest("version1999") { Snippets = false }).Hits); // overwritten by record 4999
+    }
+}

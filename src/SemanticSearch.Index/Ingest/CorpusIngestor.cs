@@ -42,7 +42,8 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
             batch.Clear();
         }
 
-        foreach (var entry in entries)
+        // Parsing runs a batch or two ahead on another thread; records are still handled in order.
+        foreach (var entry in ReadAhead.Of(entries, Math.Clamp(options.BatchSize * 2, 256, 100_000)))
         {
             read++;
             if (entry.Document is not { } doc)
