@@ -74,6 +74,26 @@ public sealed class RemoteCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Remote_search_passes_predicted_tag_filters_and_refuses_what_local_search_refuses()
+    {
+        Assert.Equal(0, IndexCliHarness.Run("index", "--server", Url, "--input", Corpus()).Code);
+        // Nothing in this index was tagged by a head, so the filter leaves nothing — on both sides.
+        string[] filtered = ["--query", "card", "--predicted-tag", "card_arrival", "--min-confidence", "0.5"];
+        var local = IndexCliHarness.Run(["search", "--index", _idx, .. filtered]);
+        var remote = IndexCliHarness.Run(["search", "--server", Url, .. filtered]);
+        Assert.True(remote.Code == 0, remote.Err);
+        Assert.Equal(local.Out, remote.Out);
+        Assert.Equal("no results", remote.Out.Trim());
+
+        var noTag = IndexCliHarness.Run("search", "--server", Url, "--query", "card", "--min-confidence", "0.5");
+        Assert.NotEqual(0, noTag.Code);
+        Assert.Contains("--min-confidence needs --predicted-tag", noTag.Err);
+        var like = IndexCliHarness.Run("search", "--server", Url, "--like", "lost", "--predicted-tag", "x");
+        Assert.NotEqual(0, like.Code);
+        Assert.Contains("--predicted-tag does not apply to --like", like.Err);
+    }
+
+    [Fact]
     public void Remote_query_file_writes_the_same_trec_run_as_local()
     {
         Assert.Equal(0, IndexCliHarness.Run("index", "--server", Url, "--input", Corpus()).Code);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SemanticSearch.Index.Evaluation;
+using SemanticSearch.Index.Tagging;
 using SemanticSearch.Service.Api.V1;
 using IndexSearch = SemanticSearch.Index.Search;
 
@@ -20,7 +21,7 @@ public sealed class RemoteSearchCommand : ICliCommand
 
         {RemoteServer.OptionsUsage}
           --mode, --top, --offset, --tag, --fusion, --rrf-k, --keyword-weight, --vector-weight, --alpha,
-          --advanced, --like, --queries/--run: as in `semsearch search --help`
+          --advanced, --predicted-tag, --min-confidence, --like, --queries/--run: as in `semsearch search --help`
         """;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr) => RunRemote(args, stdout, stderr);
@@ -52,12 +53,17 @@ public sealed class RemoteSearchCommand : ICliCommand
             AdvancedSyntax = args.Flag("advanced"),
         };
         template.Tags.AddRange(args.Strings("tag"));
+        template.PredictedTags.AddRange(args.Strings("predicted-tag"));
+        if (args.Has("min-confidence")) template.MinConfidence = args.Double("min-confidence", 0, 0, 1);
         args.EnsureAllUsed();
 
         int sources = (query is null ? 0 : 1) + (like is null ? 0 : 1) + (queriesPath is null ? 0 : 1);
         if (sources != 1) throw new CommandLineException("give exactly one of --query, --like or --queries");
         if (query is not null && string.IsNullOrWhiteSpace(query)) throw new CommandLineException("--query must not be empty");
         if ((queriesPath is null) != (runPath is null)) throw new CommandLineException("--queries and --run go together");
+        // The same refusals as local search, before anything is sent.
+        if (template.HasMinConfidence && template.PredictedTags.Count == 0) throw new CommandLineException("--min-confidence needs --predicted-tag");
+        if (like is not null && template.PredictedTags.Count > 0) throw new CommandLineException("--predicted-tag does not apply to --like");
 
         if (like is not null)
         {
@@ -113,7 +119,10 @@ public sealed class RemoteSearchCommand : ICliCommand
     /// <summary>The server's hits as the index layer's results, so the table is printed by the same code as local search.</summary>
     internal static IndexSearch.SearchResults ToResults(SearchResponse response) =>
         new(response.Hits.Select(h => new IndexSearch.SearchHit(h.Rank, h.Id, h.Title, h.Snippet, h.Score,
-                h.HasKeywordScore ? h.KeywordScore : null, h.HasVectorScore ? h.VectorScore : null, h.Tags.ToArray())).ToList(),
+                h.HasKeywordScore ? h.KeywordScore : null, h.HasVectorScore ? h.VectorScore : null, h.Tags.ToArray())
+            {
+                PredictedTags = h.PredictedTags.Select(p => new PredictedTag(p.Label, p.Score)).ToArray(),
+            }).ToList(),
             response.Mode switch
             {
                 SearchMode.Vector => IndexSearch.SearchMode.Vector,
