@@ -90,9 +90,9 @@ done
 if [ "$serve" = 1 ]; then
   step "start the gRPC service on 127.0.0.1:$port (Ctrl-C stops it). In another terminal:"
   cat >&2 <<EOF
-    dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll remote-search --server http://127.0.0.1:$port --mode hybrid --query "my card has not arrived yet"
+    dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll search --server http://127.0.0.1:$port --mode hybrid --query "my card has not arrived yet"
     # only entries the intent head tagged card_arrival at ingest (its probability at least 0.5):
-    dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll search --index "$index" --mode hybrid --query "my card has not arrived yet" --predicted-tag card_arrival --min-confidence 0.5
+    dotnet src/SemanticSearch.Cli/bin/Release/net10.0/semsearch.dll search --server http://127.0.0.1:$port --mode hybrid --query "my card has not arrived yet" --predicted-tag card_arrival --min-confidence 0.5
     # any gRPC tool works too (server reflection is on), e.g. with grpcurl:
     grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
     grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3,"predicted_tags":["card_arrival"],"min_confidence":0.5}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
