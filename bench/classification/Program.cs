@@ -9,7 +9,7 @@ using SemanticSearch.Training.Data;
 // starting from the same encoder. Prints a Markdown table (stdout) and progress (stderr).
 // usage: dotnet bench/classification/bin/Release/net10.0/ClassificationBench.dll --data ../shared/data [--model DIR]
 //          [--modes frozen,end-to-end,setfit] [--limit N] [--e2e-max-steps N] [--setfit-samples-per-class K]
-//          [--setfit-iterations R] [--encoder-lr F] [--e2e-head-lr F]
+//          [--setfit-iterations R] [--encoder-lr F] [--e2e-head-lr F] [--e2e-epochs N]
 string data = Arg("--data") ?? "../shared/data";
 string? model = Arg("--model");
 int limit = int.Parse(Arg("--limit") ?? "0");
@@ -22,6 +22,7 @@ var encoderOptions = new EncoderTrainingOptions
     SetFitIterations = int.Parse(Arg("--setfit-iterations") ?? "5"),
 };
 bool warmStart = args.Contains("--e2e-warm-start");
+int e2eEpochs = int.Parse(Arg("--e2e-epochs") ?? "1");
 double e2eHeadLr = double.Parse(Arg("--e2e-head-lr") ?? "1e-2", System.Globalization.CultureInfo.InvariantCulture);
 const int seed = 42;
 
@@ -74,9 +75,9 @@ foreach (var (name, fullTrain, fullTest) in datasets)
             case "end-to-end":
                 var probe = warmStart ? FrozenHead(encoder, trainTexts, space, train, frozenHead) : null;
                 var trained = EndToEndTrainer.Train(encoder, trainTexts, space, space.SingleTargets(train), null,
-                    new HeadTrainingOptions { Epochs = 1, LearningRate = e2eHeadLr, BatchSize = 16, Seed = seed }, encoderOptions, null, Console.Error, probe?.Head);
+                    new HeadTrainingOptions { Epochs = e2eEpochs, LearningRate = e2eHeadLr, BatchSize = 16, Seed = seed }, encoderOptions, null, Console.Error, probe?.Head);
                 result = new ClassifierHeadResult(trained.Head, trained.Seconds + (probe?.Seconds ?? 0));
-                method = $"end-to-end{(warmStart ? " from the frozen head (linear probe, then fine-tune)" : "")}, 1 epoch{(encoderOptions.MaxSteps > 0 ? $" (≤ {encoderOptions.MaxSteps} steps)" : "")}, batch 16, lr encoder {encoderOptions.EncoderLearningRate:G2} / head {e2eHeadLr:G2}";
+                method = $"end-to-end{(warmStart ? " from the frozen head (linear probe, then fine-tune)" : "")}, {e2eEpochs} epoch{(e2eEpochs == 1 ? "" : "s")}{(encoderOptions.MaxSteps > 0 ? $" (≤ {encoderOptions.MaxSteps} steps)" : "")}, batch 16, lr encoder {encoderOptions.EncoderLearningRate:G2} / head {e2eHeadLr:G2}";
                 break;
             case "setfit":
                 var pairs = SetFitBodyTrainer.GeneratePairs(trainTexts, space.SingleTargets(train), encoderOptions.SetFitIterations, encoderOptions.SetFitSamplesPerClass, seed);
