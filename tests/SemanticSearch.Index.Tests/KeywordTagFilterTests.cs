@@ -1,0 +1,81 @@
+using Microsoft.Data.Sqlite;
+using SemanticSearch.Index.Search;
+using SemanticSearch.Index.Storage;
+
+namespace SemanticSearch.Index.Tests;
+
+/// <summary>
+/// The keyword leg's tag filter (issue #3): it must not make FTS5 evaluate the MATCH once per tagged
+/// row, and it must return exactly the unfiltered ranking restricted to the tagged documents.
+/// </summary>
+public class KeywordTagFilterTests : IDisposable
+{
+    private static readonly string[] Words = ["card", "arrive", "late", "bank", "transfer", "fee", "cash", "atm", "pin", "refund", "limit", "account"];
+    private static readonly string[] TagNames = ["a", "b", "c", "d", "e"];
+    private readonly TempDirectory _dir = new();
+
+    public KeywordTagFilterTests()
+    {
+        // 400 documents of 3-12 words from a small vocabulary (many ties and many matches per term),
+        // each with a random subset of five tags.
+        var rnd = new Random(3);
+        var docs = Enumerable.Range(0, 400).Select(i => new SourceDocument($"d{i:D3}",
+            rnd.Next(3) == 0 ? Words[rnd.Next(Words.Length)] : "",
+            string.Join(' ', Enumerable.Range(0, rnd.Next(3, 13)).Select(_ => Words[rnd.Next(Words.Length)])),
+            TagNames.Where(_ => rnd.Next(2) == 0).ToArray())).ToList();
+        using var w = IndexWriter.Open(_dir.Path);
+        w.Upsert(docs);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<string[]> Filters => new() { new[] { "a" }, new[] { "a", "b" }, new[] { "c", "d", "e" }, new[] { "e" } };
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public void Filtered_keyword_search_equals_the_full_ranking_filtered_in_memory(string[] tags)
+    {
+        using var s = IndexSearcher.Open(_dir.Path);
+        foreach (var query in new[] { "card", "bank fee", "atm pin refund", "late arrive account limit" })
+        {
+            var all = s.Search(new SearchRequest(query) { Top = 1000, Snippets = false }).Hits;
+            var expected = all.Where(h => tags.All(h.Tags.Contains)).ToList();
+            Assert.True(expected.Count > 10, $"'{query}' with [{string.Join(',', tags)}] should match more than 10 documents for the test to mean something");
+            foreach (int top in new[] { 1, 10, expected.Count + 5 })
+            {
+                var got = s.Search(new SearchRequest(query) { Top = top, Tags = tags, Snippets = false }).Hits;
+                var want = expected.Take(top).ToList();
+                Assert.Equal(want.Select(h => h.Id), got.Select(h => h.Id));
+                Assert.Equal(want.Select(h => h.Score), got.Select(h => h.Score));
+            }
+        }
+    }
+
+    [Fact]
+    public void Filtered_keyword_query_plan_runs_the_fts_match_once_not_per_tagged_row()
+    {
+        using var conn = new SqliteConnection($"Data Source={IndexDatabase.PathIn(_dir.Path)};Mode=ReadOnly;Pooling=false");
+        conn.Open();
+        var keyword = new KeywordSearcher(conn);
+        var filters = new[]
+        {
+            new TagFilter(["a"]), new TagFilter(["a", "b"]),
+            new TagFilter(["a"], ["fruit"], 0.5), // given and predicted tags, joined by INTERSECT
+        };
+        foreach (var filter in filters)
+        {
+            using var cmd = keyword.Command("card OR bank", 10, filter);
+            cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
+            var plan = new List<string>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) plan.Add(r.GetString(3));
+            // FTS5's index string: 'M' is a MATCH, '=' a rowid equality (the per-row lookup of issue #3),
+            // '<' / '>' a rowid range. Only the MATCH may reach FTS5.
+            string fts = Assert.Single(plan, l => l.StartsWith("SCAN fts VIRTUAL TABLE"));
+            string idx = fts[(fts.IndexOf(':') + 1)..];
+            Assert.True(idx.StartsWith('M') && !idx.Contains('=') && !idx.Contains('<') && !idx.Contains('>'),
+                $"FTS5 gets a rowid constraint from the tag filter: {string.Join(" | ", plan)}");
+            Assert.Contains(plan, l => l.Contains("doc_tags"));
+        }
+    }
+}
