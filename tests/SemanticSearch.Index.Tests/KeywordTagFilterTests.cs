@@ -76,6 +76,7 @@ public class KeywordTagFilterTests : IDisposable
             Assert.True(idx.StartsWith('M') && !idx.Contains('=') && !idx.Contains('<') && !idx.Contains('>'),
                 $"FTS5 gets a rowid constraint from the tag filter: {string.Join(" | ", plan)}");
             Assert.Contains(plan, l => l.Contains("doc_tags"));
+            if (filter.PredictedTags.Count > 0) Assert.Contains(plan, l => l.Contains("predicted_tags"));
         }
     }
 }
