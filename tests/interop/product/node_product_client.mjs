@@ -39,6 +39,17 @@ async function expectStatus(promise, code, what) {
   throw new Error(`${what}: expected ${code}, the call succeeded`);
 }
 
+async function watchToEnd(jobId) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    const call = finetune.WatchJob({ job_id: jobId }, auth(), within(180000));
+    call.on('data', (e) => events.push(e));
+    call.on('error', reject);
+    call.on('end', () => resolve(events));
+  });
+}
+const state = {};
+
 const checks = [
   ['Upsert: client stream of documents, one bad', async () => {
     const reply = await new Promise((resolve, reject) => {
@@ -70,6 +81,71 @@ const checks = [
     await expectStatus(unary(search, 'Get', { id: 'missing' }), grpc.status.NOT_FOUND, 'unknown id');
     await expectStatus(unary(search, 'Stats', {}, new grpc.Metadata()), grpc.status.UNAUTHENTICATED, 'no key');
   }],
+  ['Search: predicted_tags and min_confidence validation', async () => {
+    let e = await expectStatus(unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_KEYWORD', min_confidence: 0.5 }),
+      grpc.status.INVALID_ARGUMENT, 'min_confidence without predicted_tags');
+    expect(e.details.includes('min_confidence needs predicted_tags'), e.details);
+    e = await expectStatus(unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_KEYWORD', predicted_tags: ['cards'], min_confidence: -0.1 }),
+      grpc.status.INVALID_ARGUMENT, 'min_confidence -0.1');
+    expect(e.details.includes('min_confidence must be between 0 and 1'), e.details);
+    // This server tags nothing at ingest (no --classifier), so a predicted-tag filter matches no document.
+    const r = await unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_KEYWORD', predicted_tags: ['cards'], min_confidence: 0 });
+    expect(r.hits.length === 0, `predicted-tag filter on an untagged index gave ${r.hits.map((h) => h.id)}`);
+  }],
+  ['FindSimilar: by document id and by text', async () => {
+    let r = await unary(search, 'FindSimilar', { document_id: 'js-rate', top_k: 5 });
+    expect(JSON.stringify(r.hits.map((h) => h.id)) === '["js-lost"]', `similar to js-rate: ${r.hits.map((h) => h.id)}`); // the other one, not itself
+    expect(r.hits[0].vector_score >= -1.0001 && r.hits[0].vector_score <= 1.0001, `vector score ${r.hits[0].vector_score}`);
+    r = await unary(search, 'FindSimilar', { text: 'which currency rate', top_k: 2 });
+    expect(r.hits.length === 2 && r.hits[0].rank === 1 && r.hits[1].rank === 2, `similar to text: ${JSON.stringify(r.hits)}`);
+    expect(r.hits[0].score >= r.hits[1].score, 'scores best first');
+    await expectStatus(unary(search, 'FindSimilar', { document_id: 'js-none' }), grpc.status.NOT_FOUND, 'unknown document id');
+  }],
+  ['Encode: one unit vector per text, deterministic', async () => {
+    const s = await unary(search, 'Stats', {});
+    const r = await unary(search, 'Encode', { texts: ['lost card', 'exchange rate', 'lost card'] });
+    expect(r.embeddings.length === 3, `${r.embeddings.length} embeddings`);
+    expect(r.dimension > 0 && r.dimension === s.dimension, `dimension ${r.dimension}, stats ${s.dimension}`);
+    expect(r.embeddings.every((e) => e.values.length === r.dimension), 'every vector has the dimension');
+    // The served test model ends with a Normalize module.
+    const norms = r.embeddings.map((e) => Math.sqrt(e.values.reduce((sum, v) => sum + v * v, 0)));
+    expect(norms.every((n) => Math.abs(n - 1) < 1e-3), `norms ${norms}`);
+    const [a, b, c] = r.embeddings.map((e) => JSON.stringify(e.values));
+    expect(a === c && a !== b, 'same text same vector, different texts different vectors');
+    expect(r.model_fingerprint.length === 64 && r.model_fingerprint === s.model_fingerprint, `fingerprint ${r.model_fingerprint}`);
+  }],
+  ['Classify: softmax over the head\'s labels, best first', async () => {
+    const r = await unary(search, 'Classify', { texts: ['lost card', 'transfer fee'], top_labels: 3 });
+    expect(r.results.length === 2, `${r.results.length} results`);
+    for (const c of r.results) {
+      const labels = c.labels.map((l) => l.label);
+      const scores = c.labels.map((l) => l.score);
+      expect(JSON.stringify([...labels].sort()) === '["cards","other","transfers"]', `labels ${labels}`);
+      expect(Math.abs(scores.reduce((x, y) => x + y, 0) - 1) < 1e-4, `scores ${scores}`);
+      expect(scores.every((v, i) => i === 0 || scores[i - 1] >= v), `scores not best first ${scores}`);
+      expect(c.assigned_labels.length === 1 && c.assigned_labels[0] === labels[0], `assigned ${c.assigned_labels}`);
+    }
+    const one = await unary(search, 'Classify', { texts: ['lost card'], top_labels: 1 });
+    expect(one.results[0].labels.length === 1 && one.results[0].labels[0].label === r.results[0].labels[0].label, 'top_labels 1');
+    await expectStatus(unary(search, 'Classify', { texts: [' '] }), grpc.status.INVALID_ARGUMENT, 'blank text');
+  }],
+  ['Delete: by id and by tag, then Get is NOT_FOUND', async () => {
+    const added = await new Promise((resolve, reject) => {
+      const call = search.Upsert(auth(), within(30000), (e, r) => (e ? reject(e) : resolve(r)));
+      for (const [id, tags] of [['js-tmp-1', ['temp']], ['js-tmp-2', ['temp']], ['js-tmp-3', []]]) {
+        call.write({ document: { id, title: 'Temp', text: `temporary document ${id}`, tags } });
+      }
+      call.end();
+    });
+    expect(added.added === 3, `added ${added.added}`);
+    const before = (await unary(search, 'Stats', {})).documents;
+    expect((await unary(search, 'Delete', { ids: { ids: ['js-tmp-3', 'js-never-existed'] } })).deleted === 1, 'deleted by id');
+    expect((await unary(search, 'Delete', { tag: 'temp' })).deleted === 2, 'deleted by tag');
+    expect((await unary(search, 'Stats', {})).documents === before - 3, 'stats follow');
+    for (const gone of ['js-tmp-1', 'js-tmp-3']) await expectStatus(unary(search, 'Get', { id: gone }), grpc.status.NOT_FOUND, `Get ${gone}`);
+    const hits = (await unary(search, 'Search', { text: 'temporary', mode: 'SEARCH_MODE_KEYWORD' })).hits;
+    expect(hits.length === 0, `deleted documents still found: ${hits.map((h) => h.id)}`);
+  }],
   ['server streams: WatchJob NOT_FOUND, health Watch SERVING', async () => {
     await expectStatus(new Promise((resolve, reject) => {
       const call = finetune.WatchJob({ job_id: 'ft-missing' }, auth(), within(10000));
@@ -83,6 +159,52 @@ const checks = [
       call.on('error', (e) => { if (e.code !== grpc.status.CANCELLED) reject(e); });
     });
     expect(first.status === 'SERVING', `health ${JSON.stringify(first)}`);
+  }],
+  ['StartFineTune with inline pairs, WatchJob to SUCCEEDED, CancelJob of a second job', async () => {
+    const pairs = [['Lost card', 'I lost my card, please freeze it'], ['Exchange rate', 'Which exchange rate do you use?'],
+      ['Transfer fee', 'How much is a transfer fee?'], ['Card arrival', 'When will my new card arrive?'],
+      ['Refund', 'A refund can take ten days'], ['Top up', 'Top up with a bank transfer'],
+      ['Cash', 'Cash withdrawal at an ATM'], ['Verify', 'Upload a photo of your passport']].map(([a, b]) => ({ text_a: a, text_b: b }));
+    const job = await unary(finetune, 'StartFineTune', { pairs: { pairs }, description: 'node interop',
+      options: { batch_size: 4, epochs: 1, learning_rate: 1e-4, seed: 1 } });
+    expect(job.job_id.startsWith('ft-'), `job id ${job.job_id}`);
+    // A long second job, cancelled at once (queued behind the first, or running): it must end CANCELLED.
+    const longJob = await unary(finetune, 'StartFineTune', { pairs: { pairs }, description: 'node interop cancel',
+      options: { batch_size: 2, epochs: 200, learning_rate: 1e-4, seed: 2 } });
+    const c = await unary(finetune, 'CancelJob', { job_id: longJob.job_id });
+    expect(c.job_id === longJob.job_id, `cancel answered for ${c.job_id}`);
+    const events = await watchToEnd(job.job_id);
+    const last = events[events.length - 1];
+    expect(last.job.state === 'JOB_STATE_SUCCEEDED', `job ended ${last.job.state}: ${last.job.message}`);
+    expect(last.job.step === 2 && last.job.total_steps === 2, `steps ${last.job.step}/${last.job.total_steps}`); // 8 pairs, batch 4
+    expect(last.loss > 0 && Number.isFinite(last.loss), `loss ${last.loss}`);
+    expect(last.job.output_model !== '', 'output model');
+    const ended = (await watchToEnd(longJob.job_id)).pop();
+    expect(ended.job.state === 'JOB_STATE_CANCELLED', `cancelled job ended ${ended.job.state}`);
+    // Cancelling a finished job changes nothing; an unknown one is NOT_FOUND.
+    expect((await unary(finetune, 'CancelJob', { job_id: job.job_id })).state === 'JOB_STATE_SUCCEEDED', 'finished job after CancelJob');
+    await expectStatus(unary(finetune, 'CancelJob', { job_id: 'ft-none' }), grpc.status.NOT_FOUND, 'cancel unknown job');
+    const jobs = (await unary(finetune, 'ListJobs', {})).jobs;
+    expect(jobs.some((j) => j.job_id === job.job_id && j.state === 'JOB_STATE_SUCCEEDED'), 'ListJobs has the job');
+    state.job = job.job_id;
+  }],
+  ['ActivateModel of the trained job, WatchJob to SUCCEEDED, Stats shows the new model', async () => {
+    expect(state.job, 'no trained job (the fine-tune check failed)');
+    const before = await unary(search, 'Stats', {});
+    const a = await unary(finetune, 'ActivateModel', { job_id: state.job });
+    expect(a.activation_id.startsWith('act-'), `activation id ${a.activation_id}`);
+    expect(a.documents === before.documents, `activation re-embeds ${a.documents} of ${before.documents}`);
+    expect(a.pending_model_fingerprint.length === 64 && a.pending_model_fingerprint !== before.model_fingerprint,
+      `pending ${a.pending_model_fingerprint} vs ${before.model_fingerprint}`);
+    const done = (await watchToEnd(a.activation_id)).pop();
+    expect(done.job.state === 'JOB_STATE_SUCCEEDED', `activation ended ${done.job.state}: ${done.job.message}`);
+    const after = await unary(search, 'Stats', {});
+    expect(after.model_fingerprint === a.pending_model_fingerprint && after.pending_model_fingerprint === '',
+      `stats model ${after.model_fingerprint}, pending '${after.pending_model_fingerprint}'`);
+    expect(after.vectors === after.documents, `vectors ${after.vectors} of ${after.documents}`);
+    const enc = await unary(search, 'Encode', { texts: ['lost card'] });
+    expect(enc.model_fingerprint === a.pending_model_fingerprint, 'Encode uses the activated model');
+    await expectStatus(unary(finetune, 'ActivateModel', { job_id: 'ft-none' }), grpc.status.NOT_FOUND, 'activate unknown job');
   }],
   ['reflection lists the product services', async () => {
     const names = await new Promise((resolve, reject) => {

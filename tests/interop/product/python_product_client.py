@@ -120,6 +120,87 @@ def main():
             expect_status(lambda: search(pb.SearchRequest(text="x", mode=pb.SEARCH_MODE_KEYWORD), timeout=10),
                           grpc.StatusCode.UNAUTHENTICATED, "no api key")
 
+        @check("Search: predicted_tags and min_confidence validation")
+        def _():
+            search = unary(SEARCH + "Search", None, pb.SearchResponse)
+            e = expect_status(lambda: search(pb.SearchRequest(text="card", mode=pb.SEARCH_MODE_KEYWORD, min_confidence=0.5), metadata=md, timeout=10),
+                              grpc.StatusCode.INVALID_ARGUMENT, "min_confidence without predicted_tags")
+            expect("min_confidence needs predicted_tags" in e.details(), e.details())
+            e = expect_status(lambda: search(pb.SearchRequest(text="card", mode=pb.SEARCH_MODE_KEYWORD, predicted_tags=["cards"], min_confidence=1.5),
+                                             metadata=md, timeout=10), grpc.StatusCode.INVALID_ARGUMENT, "min_confidence 1.5")
+            expect("min_confidence must be between 0 and 1" in e.details(), e.details())
+            # This server tags nothing at ingest (no --classifier), so a predicted-tag filter matches no document.
+            r = search(pb.SearchRequest(text="card", mode=pb.SEARCH_MODE_KEYWORD, predicted_tags=["cards"], min_confidence=0.0), metadata=md, timeout=10)
+            expect(len(r.hits) == 0, f"predicted-tag filter on an untagged index gave {[h.id for h in r.hits]}")
+
+        @check("FindSimilar: by document id and by text")
+        def _():
+            similar = unary(SEARCH + "FindSimilar", None, pb.SearchResponse)
+            r = similar(pb.FindSimilarRequest(document_id="py-lost", top_k=5), metadata=md, timeout=10)
+            ids = [h.id for h in r.hits]
+            expect(sorted(ids) == ["py-fee", "py-rate"], f"similar to py-lost: {ids}")  # every other document, not itself
+            expect(all(h.HasField("vector_score") and -1.0001 <= h.vector_score <= 1.0001 for h in r.hits), f"vector scores {r.hits}")
+            r = similar(pb.FindSimilarRequest(text="freeze my lost card", top_k=2), metadata=md, timeout=10)
+            expect(len(r.hits) == 2 and [h.rank for h in r.hits] == [1, 2], f"similar to text: {r.hits}")
+            expect(r.hits[0].score >= r.hits[1].score, "scores best first")
+            expect_status(lambda: similar(pb.FindSimilarRequest(document_id="py-none"), metadata=md, timeout=10),
+                          grpc.StatusCode.NOT_FOUND, "unknown document id")
+
+        @check("Encode: one unit vector per text, deterministic")
+        def _():
+            s = unary(SEARCH + "Stats", None, pb.StatsResponse)(pb.StatsRequest(), metadata=md, timeout=10)
+            r = unary(SEARCH + "Encode", None, pb.EncodeResponse)(pb.EncodeRequest(texts=["lost card", "exchange rate", "lost card"]),
+                                                                 metadata=md, timeout=10)
+            expect(len(r.embeddings) == 3, f"{len(r.embeddings)} embeddings")
+            expect(r.dimension > 0 and r.dimension == s.dimension, f"dimension {r.dimension}, stats {s.dimension}")
+            expect(all(len(e.values) == r.dimension for e in r.embeddings), "every vector has the dimension")
+            # The served test model ends with a Normalize module.
+            norms = [sum(v * v for v in e.values) ** 0.5 for e in r.embeddings]
+            expect(all(abs(n - 1) < 1e-3 for n in norms), f"norms {norms}")
+            expect(list(r.embeddings[0].values) == list(r.embeddings[2].values), "same text, same vector")
+            expect(list(r.embeddings[0].values) != list(r.embeddings[1].values), "different texts, different vectors")
+            expect(len(r.model_fingerprint) == 64 and r.model_fingerprint == s.model_fingerprint, f"fingerprint {r.model_fingerprint}")
+
+        @check("Classify: softmax over the head's labels, best first")
+        def _():
+            classify = unary(SEARCH + "Classify", None, pb.ClassifyResponse)
+            r = classify(pb.ClassifyRequest(texts=["lost card", "transfer fee"], top_labels=3), metadata=md, timeout=10)
+            expect(len(r.results) == 2, f"{len(r.results)} results")
+            for c in r.results:
+                labels = [l.label for l in c.labels]
+                scores = [l.score for l in c.labels]
+                expect(sorted(labels) == ["cards", "other", "transfers"], f"labels {labels}")
+                expect(abs(sum(scores) - 1) < 1e-4, f"scores sum to {sum(scores)}")
+                expect(scores == sorted(scores, reverse=True), f"scores not best first {scores}")
+                expect(list(c.assigned_labels) == [labels[0]], f"assigned {list(c.assigned_labels)}")
+            one = classify(pb.ClassifyRequest(texts=["lost card"], top_labels=1), metadata=md, timeout=10)
+            expect([l.label for l in one.results[0].labels] == [r.results[0].labels[0].label], "top_labels 1")
+            expect_status(lambda: classify(pb.ClassifyRequest(texts=[" "]), metadata=md, timeout=10),
+                          grpc.StatusCode.INVALID_ARGUMENT, "blank text")
+
+        @check("Delete: by id and by tag, then Get is NOT_FOUND")
+        def _():
+            def requests():
+                for i, tags in (("py-tmp-1", ["temp"]), ("py-tmp-2", ["temp"]), ("py-tmp-3", [])):
+                    yield pb.UpsertRequest(document=pb.Document(id=i, title="Temp", text=f"temporary document {i}", tags=tags))
+            upsert = channel.stream_unary(SEARCH + "Upsert", request_serializer=lambda m: m.SerializeToString(),
+                                          response_deserializer=pb.UpsertResponse.FromString)
+            expect(upsert(requests(), metadata=md, timeout=30).added == 3, "3 temporary documents added")
+            stats = unary(SEARCH + "Stats", None, pb.StatsResponse)
+            before = stats(pb.StatsRequest(), metadata=md, timeout=10).documents
+            delete = unary(SEARCH + "Delete", None, pb.DeleteResponse)
+            r = delete(pb.DeleteRequest(ids=pb.IdList(ids=["py-tmp-3", "py-never-existed"])), metadata=md, timeout=10)
+            expect(r.deleted == 1, f"deleted by id {r.deleted}")
+            r = delete(pb.DeleteRequest(tag="temp"), metadata=md, timeout=10)
+            expect(r.deleted == 2, f"deleted by tag {r.deleted}")
+            expect(stats(pb.StatsRequest(), metadata=md, timeout=10).documents == before - 3, "stats follow")
+            for gone in ("py-tmp-1", "py-tmp-3"):
+                expect_status(lambda: unary(SEARCH + "Get", None, pb.Document)(pb.GetRequest(id=gone), metadata=md, timeout=10),
+                              grpc.StatusCode.NOT_FOUND, f"Get {gone} after delete")
+            hits = unary(SEARCH + "Search", None, pb.SearchResponse)(pb.SearchRequest(text="temporary", mode=pb.SEARCH_MODE_KEYWORD),
+                                                                     metadata=md, timeout=10).hits
+            expect(len(hits) == 0, f"deleted documents still found: {[h.id for h in hits]}")
+
         @check("server streams: WatchJob NOT_FOUND, health Watch of the product service")
         def _():
             watch = channel.unary_stream(FINETUNE + "WatchJob", request_serializer=lambda m: m.SerializeToString(),
@@ -137,6 +218,71 @@ def main():
         def _():
             r = unary(FINETUNE + "ListJobs", None, ft.ListJobsResponse)(ft.ListJobsRequest(), metadata=md, timeout=10)
             expect(r is not None, "list jobs")
+
+        def watch_to_end(job_id):
+            call = channel.unary_stream(FINETUNE + "WatchJob", request_serializer=lambda m: m.SerializeToString(),
+                                        response_deserializer=ft.JobEvent.FromString)
+            return list(call(ft.WatchJobRequest(job_id=job_id), metadata=md, timeout=180))
+
+        state = {}
+
+        @check("StartFineTune with inline pairs, WatchJob to SUCCEEDED, CancelJob of a second job")
+        def _():
+            start = unary(FINETUNE + "StartFineTune", None, ft.JobInfo)
+            pairs = [ft.TrainingPair(text_a=a, text_b=b) for a, b in (
+                ("Lost card", "I lost my card, please freeze it"), ("Exchange rate", "Which exchange rate do you use?"),
+                ("Transfer fee", "How much is a transfer fee?"), ("Card arrival", "When will my new card arrive?"),
+                ("Refund", "A refund can take ten days"), ("Top up", "Top up with a bank transfer"),
+                ("Cash", "Cash withdrawal at an ATM"), ("Verify", "Upload a photo of your passport"))]
+            job = start(ft.StartFineTuneRequest(pairs=ft.PairList(pairs=pairs), description="python interop",
+                                                options=ft.TrainingOptions(batch_size=4, epochs=1, learning_rate=1e-4, seed=1)),
+                        metadata=md, timeout=10)
+            expect(job.job_id.startswith("ft-"), f"job id {job.job_id}")
+            # A long second job, cancelled at once (queued behind the first, or running): it must end CANCELLED.
+            long_job = start(ft.StartFineTuneRequest(pairs=ft.PairList(pairs=pairs), description="python interop cancel",
+                                                     options=ft.TrainingOptions(batch_size=2, epochs=200, learning_rate=1e-4, seed=2)),
+                             metadata=md, timeout=10)
+            cancel = unary(FINETUNE + "CancelJob", None, ft.JobInfo)
+            c = cancel(ft.CancelJobRequest(job_id=long_job.job_id), metadata=md, timeout=10)
+            expect(c.job_id == long_job.job_id, f"cancel answered for {c.job_id}")
+            events = watch_to_end(job.job_id)
+            last = events[-1]
+            expect(last.job.state == ft.JOB_STATE_SUCCEEDED, f"job ended {ft.JobState.Name(last.job.state)}: {last.job.message}")
+            expect((last.job.step, last.job.total_steps) == (2, 2), f"steps {last.job.step}/{last.job.total_steps}")  # 8 pairs, batch 4
+            expect(last.loss > 0 and last.loss < float("inf"), f"loss {last.loss}")
+            expect(last.job.output_model != "", "output model")
+            ended = watch_to_end(long_job.job_id)[-1]
+            expect(ended.job.state == ft.JOB_STATE_CANCELLED, f"cancelled job ended {ft.JobState.Name(ended.job.state)}")
+            # Cancelling a finished job changes nothing; an unknown one is NOT_FOUND.
+            again = cancel(ft.CancelJobRequest(job_id=job.job_id), metadata=md, timeout=10)
+            expect(again.state == ft.JOB_STATE_SUCCEEDED, f"finished job after CancelJob: {ft.JobState.Name(again.state)}")
+            expect_status(lambda: cancel(ft.CancelJobRequest(job_id="ft-none"), metadata=md, timeout=10),
+                          grpc.StatusCode.NOT_FOUND, "cancel unknown job")
+            jobs = unary(FINETUNE + "ListJobs", None, ft.ListJobsResponse)(ft.ListJobsRequest(), metadata=md, timeout=10).jobs
+            expect(any(j.job_id == job.job_id and j.state == ft.JOB_STATE_SUCCEEDED for j in jobs), "ListJobs has the job")
+            state["job"] = job.job_id
+
+        @check("ActivateModel of the trained job, WatchJob to SUCCEEDED, Stats shows the new model")
+        def _():
+            expect("job" in state, "no trained job (the fine-tune check failed)")
+            stats = unary(SEARCH + "Stats", None, pb.StatsResponse)
+            before = stats(pb.StatsRequest(), metadata=md, timeout=10)
+            a = unary(FINETUNE + "ActivateModel", None, ft.ActivateModelResponse)(ft.ActivateModelRequest(job_id=state["job"]),
+                                                                                 metadata=md, timeout=30)
+            expect(a.activation_id.startswith("act-"), f"activation id {a.activation_id}")
+            expect(a.documents == before.documents, f"activation re-embeds {a.documents} of {before.documents}")
+            expect(len(a.pending_model_fingerprint) == 64 and a.pending_model_fingerprint != before.model_fingerprint,
+                   f"pending {a.pending_model_fingerprint} vs {before.model_fingerprint}")
+            done = watch_to_end(a.activation_id)[-1]
+            expect(done.job.state == ft.JOB_STATE_SUCCEEDED, f"activation ended {ft.JobState.Name(done.job.state)}: {done.job.message}")
+            after = stats(pb.StatsRequest(), metadata=md, timeout=10)
+            expect(after.model_fingerprint == a.pending_model_fingerprint and after.pending_model_fingerprint == "",
+                   f"stats model {after.model_fingerprint}, pending {after.pending_model_fingerprint!r}")
+            expect(after.vectors == after.documents, f"vectors {after.vectors} of {after.documents}")
+            enc = unary(SEARCH + "Encode", None, pb.EncodeResponse)(pb.EncodeRequest(texts=["lost card"]), metadata=md, timeout=10)
+            expect(enc.model_fingerprint == a.pending_model_fingerprint, "Encode uses the activated model")
+            expect_status(lambda: unary(FINETUNE + "ActivateModel", None, ft.ActivateModelResponse)(
+                ft.ActivateModelRequest(job_id="ft-none"), metadata=md, timeout=10), grpc.StatusCode.NOT_FOUND, "activate unknown job")
 
         @check("reflection lists semanticsearch.v1.SearchService and FineTuneService")
         def _():
