@@ -82,38 +82,12 @@ public sealed class RemoteSearchCommand : ICliCommand
             stderr.WriteLine($"{response.Hits.Count} hits in {clock.Elapsed.TotalMilliseconds:F1} ms ({response.TookMicros / 1000.0:F1} ms on the server)");
             return ExitCodes.Ok;
         }
-        return RunBatch(server, template, queriesPath!, runPath!, stdout, stderr);
-    }
-
-    private static int RunBatch(RemoteServer server, SearchRequest template, string queriesPath, string runPath, TextWriter stdout, TextWriter stderr)
-    {
-        var queries = QueryFile.Read(queriesPath);
-        var progress = new ProgressReporter(stderr, "queries", queries.Count);
-        var latencies = new List<double>(queries.Count);
-        string tmp = runPath + ".tmp";
-        using (var w = new StreamWriter(tmp))
+        return QueryRunWriter.Write(queriesPath!, runPath!, text =>
         {
-            foreach (var (id, text) in queries)
-            {
-                var clock = Stopwatch.StartNew();
-                var hits = new List<(string, double)>();
-                if (!string.IsNullOrWhiteSpace(text))
-                {
-                    var request = template.Clone();
-                    request.Text = text;
-                    hits.AddRange(server.Run(c => c.SearchAsync(request, server.Call())).Hits.Select(h => (h.Id, h.Score)));
-                }
-                latencies.Add(clock.Elapsed.TotalMilliseconds);
-                TrecRun.WriteQuery(w, id, hits);
-                progress.Advance(1);
-            }
-        }
-        File.Move(tmp, runPath, overwrite: true); // a run file is either complete or absent
-        progress.Finish();
-        latencies.Sort();
-        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-        stdout.WriteLine($"wrote {runPath}: {queries.Count} queries, latency p50 {P(0.5):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms (round trip to {server.Address})");
-        return ExitCodes.Ok;
+            var request = template.Clone();
+            request.Text = text;
+            return server.Run(c => c.SearchAsync(request, server.Call())).Hits.Select(h => (h.Id, h.Score));
+        }, $"round trip to {server.Address}", stdout, stderr);
     }
 
     /// <summary>The server's hits as the index layer's results, so the table is printed by the same code as local search.</summary>

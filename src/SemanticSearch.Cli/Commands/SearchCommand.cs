@@ -86,33 +86,9 @@ public sealed class SearchCommand : ICliCommand
             stderr.WriteLine($"{results.Hits.Count} hits in {clock.Elapsed.TotalMilliseconds:F1} ms");
             return ExitCodes.Ok;
         }
-        return RunBatch(searcher, template, queriesPath!, runPath!, stdout, stderr);
-    }
-
-    private static int RunBatch(IndexSearcher searcher, SearchRequest template, string queriesPath, string runPath, TextWriter stdout, TextWriter stderr)
-    {
-        var queries = QueryFile.Read(queriesPath);
-        var progress = new ProgressReporter(stderr, "queries", queries.Count);
-        var latencies = new List<double>(queries.Count);
-        string tmp = runPath + ".tmp";
-        using (var w = new StreamWriter(tmp))
-        {
-            foreach (var (id, text) in queries)
-            {
-                var clock = Stopwatch.StartNew();
-                // A query with no searchable term (only punctuation) just has no results, like in Lucene.
-                var hits = string.IsNullOrWhiteSpace(text) ? Array.Empty<SearchHit>() : searcher.Search(template with { Query = text, Snippets = false }).Hits;
-                latencies.Add(clock.Elapsed.TotalMilliseconds);
-                TrecRun.WriteQuery(w, id, hits.Select(h => (h.Id, h.Score)));
-                progress.Advance(1);
-            }
-        }
-        File.Move(tmp, runPath, overwrite: true); // a run file is either complete or absent
-        progress.Finish();
-        latencies.Sort();
-        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-        stdout.WriteLine($"wrote {runPath}: {queries.Count} queries, latency p50 {P(0.5):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms (including query encoding)");
-        return ExitCodes.Ok;
+        return QueryRunWriter.Write(queriesPath!, runPath!,
+            text => searcher.Search(template with { Query = text, Snippets = false }).Hits.Select(h => (h.Id, h.Score)),
+            "including query encoding", stdout, stderr);
     }
 
     /// <summary>Vector modes load the index's recorded model (or --model); keyword mode never loads one.</summary>
