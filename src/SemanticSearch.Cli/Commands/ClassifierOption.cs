@@ -12,20 +12,7 @@ namespace SemanticSearch.Cli.Commands;
 /// </summary>
 internal static class ClassifierOption
 {
-    public static (string HeadFolder, string? ModelFolder) Locate(string dir)
-    {
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--classifier {dir}: folder not found");
-        string nested = Path.Combine(dir, ClassifierHead.DefaultFolderName);
-        if (File.Exists(Path.Combine(nested, ClassifierHeadConfig.FileName))) return (nested, dir);
-        if (File.Exists(Path.Combine(dir, ClassifierHead.LabelsFileName)))
-        {
-            string? parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-            bool parentIsModel = parent is not null && (File.Exists(Path.Combine(parent, "modules.json")) || File.Exists(Path.Combine(parent, "config.json")));
-            return (dir, parentIsModel ? parent : null);
-        }
-        throw new FileNotFoundException($"--classifier {dir}: neither a classifier head folder ({ClassifierHeadConfig.FileName}, {ClassifierHead.LabelsFileName}, " +
-                                        $"{ClassifierHead.WeightsFileName}) nor a model folder with one in {ClassifierHead.DefaultFolderName}/ (train one with 'semsearch classifier train')");
-    }
+    public static (string HeadFolder, string? ModelFolder) Locate(string dir) => HeadFolderLocation.Locate(dir, "--classifier");
 
     public static DocumentTagger Load(string dir, EncoderIdentity? indexEncoder)
     {

@@ -82,20 +82,8 @@ public static class IngestTaggerChoice
     private static SentenceEncoderAdapter? Matching(ClassifierHead head, SentenceEncoderAdapter? servedEncoder) =>
         servedEncoder is not null && servedEncoder.Identity.Fingerprint == head.Config.EncoderFingerprint ? servedEncoder : null;
 
-    private static (string HeadFolder, string? ModelFolder) Locate(string dir)
-    {
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"classifier (--classifier / SEMSEARCH_CLASSIFIER) {dir}: folder not found");
-        string nested = Path.Combine(dir, ClassifierHead.DefaultFolderName);
-        if (File.Exists(Path.Combine(nested, ClassifierHeadConfig.FileName))) return (nested, dir);
-        if (File.Exists(Path.Combine(dir, ClassifierHead.LabelsFileName)))
-        {
-            string? parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-            bool parentIsModel = parent is not null && (File.Exists(Path.Combine(parent, "modules.json")) || File.Exists(Path.Combine(parent, "config.json")));
-            return (dir, parentIsModel ? parent : null);
-        }
-        throw new FileNotFoundException($"classifier (--classifier / SEMSEARCH_CLASSIFIER) {dir}: neither a classifier head folder ({ClassifierHeadConfig.FileName}, {ClassifierHead.LabelsFileName}, " +
-                                        $"{ClassifierHead.WeightsFileName}) nor a model folder with one in {ClassifierHead.DefaultFolderName}/ (train one with 'semsearch classifier train')");
-    }
+    private static (string HeadFolder, string? ModelFolder) Locate(string dir) =>
+        HeadFolderLocation.Locate(dir, "classifier (--classifier / SEMSEARCH_CLASSIFIER)");
 
     private static TaggingHead? RecordedHead(string indexDirectory)
     {
