@@ -31,20 +31,20 @@ internal sealed class DocumentWriteCommands : IDisposable
 
     public DocumentWriteCommands(SqliteConnection conn, SqliteTransaction tx)
     {
-        _insert = Make(conn, tx, "INSERT INTO documents(id, title, text, tags, metadata, content_hash, record_hash) VALUES ($id, $title, $text, $tags, $metadata, $ch, $rh) RETURNING doc",
+        _insert = IndexDatabase.Prepare(conn, tx, "INSERT INTO documents(id, title, text, tags, metadata, content_hash, record_hash) VALUES ($id, $title, $text, $tags, $metadata, $ch, $rh) RETURNING doc",
             "$id", "$title", "$text", "$tags", "$metadata", "$ch", "$rh");
-        _update = Make(conn, tx, "UPDATE documents SET title = $title, text = $text, tags = $tags, metadata = $metadata, content_hash = $ch, record_hash = $rh WHERE doc = $doc",
+        _update = IndexDatabase.Prepare(conn, tx, "UPDATE documents SET title = $title, text = $text, tags = $tags, metadata = $metadata, content_hash = $ch, record_hash = $rh WHERE doc = $doc",
             "$doc", "$title", "$text", "$tags", "$metadata", "$ch", "$rh");
-        _readContent = Make(conn, tx, "SELECT title, text FROM documents WHERE doc = $doc", "$doc");
-        _deleteTags = Make(conn, tx, "DELETE FROM doc_tags WHERE doc = $doc", "$doc");
-        _insertTag = Make(conn, tx, "INSERT OR IGNORE INTO doc_tags(tag, doc) VALUES ($tag, $doc)", "$tag", "$doc");
-        _deleteVectors = Make(conn, tx, "DELETE FROM vectors WHERE doc = $doc", "$doc");
-        _insertVector = Make(conn, tx, "INSERT INTO vectors(doc, window_no, token_start, vector) VALUES ($doc, $w, $start, $v)", "$doc", "$w", "$start", "$v");
-        _ftsInsert = Make(conn, tx, "INSERT INTO fts(rowid, title, text) VALUES ($doc, $title, $text)", "$doc", "$title", "$text");
+        _readContent = IndexDatabase.Prepare(conn, tx, "SELECT title, text FROM documents WHERE doc = $doc", "$doc");
+        _deleteTags = IndexDatabase.Prepare(conn, tx, "DELETE FROM doc_tags WHERE doc = $doc", "$doc");
+        _insertTag = IndexDatabase.Prepare(conn, tx, "INSERT OR IGNORE INTO doc_tags(tag, doc) VALUES ($tag, $doc)", "$tag", "$doc");
+        _deleteVectors = IndexDatabase.Prepare(conn, tx, "DELETE FROM vectors WHERE doc = $doc", "$doc");
+        _insertVector = IndexDatabase.Prepare(conn, tx, "INSERT INTO vectors(doc, window_no, token_start, vector) VALUES ($doc, $w, $start, $v)", "$doc", "$w", "$start", "$v");
+        _ftsInsert = IndexDatabase.Prepare(conn, tx, "INSERT INTO fts(rowid, title, text) VALUES ($doc, $title, $text)", "$doc", "$title", "$text");
         // External-content FTS5 removes a row's postings given the exact values it was indexed with.
-        _ftsDelete = Make(conn, tx, "INSERT INTO fts(fts, rowid, title, text) VALUES ('delete', $doc, $title, $text)", "$doc", "$title", "$text");
-        _insertNewTags = Make(conn, tx, "INSERT OR IGNORE INTO doc_tags(tag, doc) SELECT t.value, d.doc FROM documents d, json_each(d.tags) t WHERE d.doc >= $first", "$first");
-        _ftsInsertNew = Make(conn, tx, "INSERT INTO fts(rowid, title, text) SELECT doc, title, text FROM documents WHERE doc >= $first", "$first");
+        _ftsDelete = IndexDatabase.Prepare(conn, tx, "INSERT INTO fts(fts, rowid, title, text) VALUES ('delete', $doc, $title, $text)", "$doc", "$title", "$text");
+        _insertNewTags = IndexDatabase.Prepare(conn, tx, "INSERT OR IGNORE INTO doc_tags(tag, doc) SELECT t.value, d.doc FROM documents d, json_each(d.tags) t WHERE d.doc >= $first", "$first");
+        _ftsInsertNew = IndexDatabase.Prepare(conn, tx, "INSERT INTO fts(rowid, title, text) SELECT doc, title, text FROM documents WHERE doc >= $first", "$first");
         (_ftsInsertDoc, _ftsInsertTitle, _ftsInsertText) = (_ftsInsert.Parameters["$doc"], _ftsInsert.Parameters["$title"], _ftsInsert.Parameters["$text"]);
         (_ftsDeleteDoc, _ftsDeleteTitle, _ftsDeleteText) = (_ftsDelete.Parameters["$doc"], _ftsDelete.Parameters["$title"], _ftsDelete.Parameters["$text"]);
     }
@@ -147,15 +147,6 @@ internal sealed class DocumentWriteCommands : IDisposable
         cmd.Parameters["$metadata"].Value = (object?)d.MetadataJson ?? DBNull.Value;
         cmd.Parameters["$ch"].Value = plan.ContentHash;
         cmd.Parameters["$rh"].Value = plan.RecordHash;
-    }
-
-    private static SqliteCommand Make(SqliteConnection conn, SqliteTransaction tx, string sql, params string[] parameters)
-    {
-        var cmd = conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
-        return cmd;
     }
 
     public void Dispose()

@@ -72,4 +72,17 @@ public static class IndexDatabase
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// A statement made once for a whole write transaction and reused for every row, with its named
+    /// parameters declared up front (the caller sets their values per row).
+    /// </summary>
+    internal static SqliteCommand Prepare(SqliteConnection conn, SqliteTransaction tx, string sql, params string[] parameters)
+    {
+        var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
+        return cmd;
+    }
 }

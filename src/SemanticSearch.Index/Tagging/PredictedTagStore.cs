@@ -14,10 +14,10 @@ internal sealed class PredictedTagWriter : IDisposable
 
     public PredictedTagWriter(SqliteConnection conn, SqliteTransaction tx)
     {
-        _deleteTags = Make(conn, tx, "DELETE FROM predicted_tags WHERE doc = $doc", "$doc");
-        _deleteTagging = Make(conn, tx, "DELETE FROM doc_taggings WHERE doc = $doc", "$doc");
-        _insertTag = Make(conn, tx, "INSERT OR REPLACE INTO predicted_tags(tag, doc, confidence) VALUES ($tag, $doc, $c)", "$tag", "$doc", "$c");
-        _insertTagging = Make(conn, tx, "INSERT OR REPLACE INTO doc_taggings(doc, head) VALUES ($doc, $head)", "$doc", "$head");
+        _deleteTags = IndexDatabase.Prepare(conn, tx, "DELETE FROM predicted_tags WHERE doc = $doc", "$doc");
+        _deleteTagging = IndexDatabase.Prepare(conn, tx, "DELETE FROM doc_taggings WHERE doc = $doc", "$doc");
+        _insertTag = IndexDatabase.Prepare(conn, tx, "INSERT OR REPLACE INTO predicted_tags(tag, doc, confidence) VALUES ($tag, $doc, $c)", "$tag", "$doc", "$c");
+        _insertTagging = IndexDatabase.Prepare(conn, tx, "INSERT OR REPLACE INTO doc_taggings(doc, head) VALUES ($doc, $head)", "$doc", "$head");
     }
 
     /// <summary>The document's predicted tags become <paramref name="tags"/> (empty: the head answered "unknown").</summary>
@@ -43,15 +43,6 @@ internal sealed class PredictedTagWriter : IDisposable
         _deleteTags.ExecuteNonQuery();
         _deleteTagging.Parameters["$doc"].Value = doc;
         _deleteTagging.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Make(SqliteConnection conn, SqliteTransaction tx, string sql, params string[] parameters)
-    {
-        var cmd = conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
-        return cmd;
     }
 
     public void Dispose()
