@@ -32,7 +32,7 @@ public sealed class ActivationManager : IDisposable
 
     private readonly object _gate = new();
     private readonly Dictionary<string, JobRecord> _records = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Channel<JobRecord>>> _watchers = new(StringComparer.Ordinal);
+    private readonly JobWatchers _watchers = new();
     private readonly ServedIndex _index;
     private readonly JobStore _store;
     private readonly Func<string, ITextEncoder> _loadModel;
@@ -148,13 +148,7 @@ public sealed class ActivationManager : IDisposable
         lock (_gate)
         {
             if (!_records.TryGetValue(id, out var r)) return null;
-            var channel = Channel.CreateBounded<JobRecord>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
-            channel.Writer.TryWrite(r.Snapshot());
-            if (r.IsFinal) { channel.Writer.TryComplete(); return channel.Reader; }
-            if (!_watchers.TryGetValue(id, out var list)) _watchers[id] = list = new List<Channel<JobRecord>>();
-            list.Add(channel);
-            unsubscribe = () => { lock (_gate) list.Remove(channel); };
-            return channel.Reader;
+            return _watchers.Subscribe(r, out unsubscribe);
         }
     }
 
@@ -284,8 +278,7 @@ public sealed class ActivationManager : IDisposable
         record.Message = message;
         record.FinishedUtc = DateTime.UtcNow;
         Publish(record, save: true);
-        if (_watchers.Remove(record.Id, out var list))
-            foreach (var w in list) w.Writer.TryComplete();
+        _watchers.Complete(record.Id);
     }
 
     /// <summary>Caller holds the lock.</summary>
@@ -296,11 +289,7 @@ public sealed class ActivationManager : IDisposable
             try { _store.Save(record); }
             catch (Exception e) { _logger.LogError(e, "Could not persist activation {Activation}.", record.Id); }
         }
-        if (_watchers.TryGetValue(record.Id, out var list))
-        {
-            var snapshot = record.Snapshot();
-            foreach (var w in list) w.Writer.TryWrite(snapshot);
-        }
+        _watchers.Send(record);
     }
 
     /// <summary>Stops the running activation, leaving its staged vectors for <see cref="ResumePending"/>.</summary>

@@ -21,7 +21,7 @@ public sealed class JobManager : IDisposable
 
     private readonly object _gate = new();
     private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Channel<JobRecord>>> _watchers = new(StringComparer.Ordinal);
+    private readonly JobWatchers _watchers = new();
     private readonly BlockingCollection<string> _queue;
     private readonly JobStore _store;
     private readonly IFineTuneRunner? _runner;
@@ -119,18 +119,7 @@ public sealed class JobManager : IDisposable
         lock (_gate)
         {
             if (!_jobs.TryGetValue(id, out var job)) return null;
-            // Latest state wins: a slow watcher skips intermediate steps instead of stalling training.
-            var channel = Channel.CreateBounded<JobRecord>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
-            channel.Writer.TryWrite(job.Snapshot());
-            if (job.IsFinal)
-            {
-                channel.Writer.TryComplete();
-                return channel.Reader;
-            }
-            if (!_watchers.TryGetValue(id, out var list)) _watchers[id] = list = new List<Channel<JobRecord>>();
-            list.Add(channel);
-            unsubscribe = () => { lock (_gate) list.Remove(channel); };
-            return channel.Reader;
+            return _watchers.Subscribe(job, out unsubscribe);
         }
     }
 
@@ -226,8 +215,7 @@ public sealed class JobManager : IDisposable
         job.Message = message;
         job.FinishedUtc = DateTime.UtcNow;
         Publish(job, save: true);
-        if (_watchers.Remove(job.Id, out var list))
-            foreach (var w in list) w.Writer.TryComplete();
+        _watchers.Complete(job.Id);
     }
 
     /// <summary>Caller holds the lock.</summary>
@@ -239,11 +227,7 @@ public sealed class JobManager : IDisposable
             try { _store.Save(job); }
             catch (Exception e) { _logger.LogError(e, "Could not persist job {Job}.", job.Id); }
         }
-        if (_watchers.TryGetValue(job.Id, out var list))
-        {
-            var snapshot = job.Snapshot();
-            foreach (var w in list) w.Writer.TryWrite(snapshot);
-        }
+        _watchers.Send(job);
     }
 
     /// <summary>Stops the worker: a running job is cancelled (and recorded as FAILED: interrupted by shutdown).</summary>
