@@ -53,6 +53,7 @@ internal static class IndexSchema
         using var tx = conn.BeginTransaction();
         IndexDatabase.Execute(conn, CreateSql, tx);
         VectorChangeLog.EnsureCreated(conn, tx);
+        DocumentChangeLog.EnsureCreated(conn, tx);
         Tagging.PredictedTagSchema.EnsureCreated(conn, tx);
         using (var cmd = conn.CreateCommand())
         {
