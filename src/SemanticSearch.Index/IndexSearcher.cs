@@ -21,6 +21,10 @@ namespace SemanticSearch.Index;
 /// snapshot by the commits being applied (a hit whose row is not in the snapshot is left out by the
 /// hit loader). In-process writers call <see cref="RefreshVectors"/> after a commit so searches
 /// started after the write returned see it.
+///
+/// The keyword leg runs on FTS5, or with <see cref="KeywordLegMode.InMemoryPostings"/> on shared
+/// in-memory postings with the same ranking, refreshed the same way from the document change log; a
+/// query uses them only when they are exactly at its snapshot, and otherwise asks FTS5 (never stale).
 /// </summary>
 public sealed class IndexSearcher : IDisposable
 {
@@ -28,6 +32,7 @@ public sealed class IndexSearcher : IDisposable
     private readonly ConcurrentBag<ReadConnection> _idle = new();
     private readonly List<ReadConnection> _opened = new();
     private readonly VectorMatrixRefresher? _vectors;
+    private readonly PostingsKeywordLeg? _postings;
     private int _disposed;
 
     public string Directory { get; }
@@ -38,6 +43,9 @@ public sealed class IndexSearcher : IDisposable
         public SqliteConnection Conn { get; }
         public KeywordSearcher Keyword { get; }
         public HitLoader Hits { get; }
+        private Fts5Tokenizer? _tokenizer;
+        /// <summary>FTS5's tokenizer for query text, made on first use (in-memory postings only).</summary>
+        public Fts5Tokenizer Tokenizer => _tokenizer ??= Fts5Tokenizer.For(Conn);
 
         public ReadConnection(SqliteConnection conn)
         {
@@ -46,13 +54,18 @@ public sealed class IndexSearcher : IDisposable
             Hits = new HitLoader(conn, Keyword);
         }
 
-        public void Dispose() => Conn.Dispose();
+        public void Dispose()
+        {
+            _tokenizer?.Dispose();
+            Conn.Dispose();
+        }
     }
 
-    private IndexSearcher(string directory, SqliteConnection first, ITextEncoder? encoder, ModelBinding? model)
+    private IndexSearcher(string directory, SqliteConnection first, ITextEncoder? encoder, ModelBinding? model, KeywordLegMode keywordLeg)
     {
-        Directory = directory; _encoder = encoder; Model = model;
+        Directory = directory; _encoder = encoder; Model = model; KeywordLeg = keywordLeg;
         if (model is not null) _vectors = new VectorMatrixRefresher(model.Identity.Dimension);
+        if (keywordLeg == KeywordLegMode.InMemoryPostings) _postings = new PostingsKeywordLeg();
         var rc = new ReadConnection(first);
         _opened.Add(rc);
         _idle.Add(rc);
@@ -60,9 +73,10 @@ public sealed class IndexSearcher : IDisposable
 
     /// <summary>
     /// Opens an existing index. An encoder is only needed for vector and hybrid queries; if given it
-    /// must be the model the index was built with.
+    /// must be the model the index was built with. <paramref name="keywordLeg"/>: see <see cref="KeywordLegMode"/>
+    /// (in-memory postings pay off for searchers that answer many queries).
     /// </summary>
-    public static IndexSearcher Open(string directory, ITextEncoder? encoder = null)
+    public static IndexSearcher Open(string directory, ITextEncoder? encoder = null, KeywordLegMode keywordLeg = KeywordLegMode.Fts5)
     {
         var conn = IndexDatabase.OpenForRead(directory);
         try
@@ -73,7 +87,7 @@ public sealed class IndexSearcher : IDisposable
                 if (model is null) throw new ModelMismatchException($"index '{directory}' is keyword-only (built without a model); it cannot be searched with a model");
                 model.EnsureMatches(encoder.Identity, directory);
             }
-            return new IndexSearcher(directory, conn, encoder, model);
+            return new IndexSearcher(directory, conn, encoder, model, keywordLeg);
         }
         catch
         {
@@ -95,9 +109,9 @@ public sealed class IndexSearcher : IDisposable
             IReadOnlyList<FusedDoc> ranked = request.Mode switch
             {
                 SearchMode.Keyword => match is null ? Array.Empty<FusedDoc>()
-                    : rc.Keyword.Search(match, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, s.Score, null, i + 1, null)).ToList(),
+                    : KeywordLegHits(rc, request, match, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, s.Score, null, i + 1, null)).ToList(),
                 SearchMode.Vector => VectorLeg(rc, queryVector!, needed, filter).Select((s, i) => new FusedDoc(s.Doc, s.Score, null, s.Score, null, i + 1)).ToList(),
-                SearchMode.Hybrid => new HybridSearcher(rc.Keyword, (depth, f) => VectorLeg(rc, queryVector!, depth, f)).Search(request, match, filter),
+                SearchMode.Hybrid => new HybridSearcher((depth, f) => KeywordLegHits(rc, request, match!, depth, f), (depth, f) => VectorLeg(rc, queryVector!, depth, f)).Search(request, match, filter),
                 _ => throw new ArgumentException($"unknown search mode {request.Mode}"),
             };
             var page = ranked.Skip(request.Offset).Take(request.Top).ToList();
@@ -178,6 +192,25 @@ public sealed class IndexSearcher : IDisposable
         return q;
     }
 
+    /// <summary>The keyword leg's top <paramref name="k"/>: from the in-memory postings when they can answer exactly, else FTS5.</summary>
+    private List<ScoredDoc> KeywordLegHits(ReadConnection rc, SearchRequest request, string match, int k, TagFilter filter) =>
+        _postings?.TrySearch(rc.Conn, rc.Tokenizer, request, k, filter) ?? rc.Keyword.Search(match, k, filter);
+
+    public KeywordLegMode KeywordLeg { get; }
+
+    /// <summary>Keyword legs answered from the in-memory postings / by FTS5 because the postings could not answer exactly.</summary>
+    public (long InMemory, long Fts5) KeywordLegCounts => _postings is null ? (0, 0) : _postings.Counts;
+
+    /// <summary>
+    /// Loads or refreshes the in-memory keyword postings to the last committed state (null unless
+    /// opened with <see cref="KeywordLegMode.InMemoryPostings"/>). Long-lived searchers can call it
+    /// at start-up so the first query does not pay the load.
+    /// </summary>
+    public KeywordPostings? RefreshKeywordPostings() => _postings is null ? null : InSnapshot(rc => _postings.Refresh(rc.Conn));
+
+    /// <summary>Seconds the last full load of the keyword postings took (0: none yet).</summary>
+    public double KeywordPostingsLoadSeconds => _postings?.LastLoadSeconds ?? 0;
+
     private List<ScoredDoc> VectorLeg(ReadConnection rc, float[] query, int k, TagFilter filter)
     {
         var allowed = filter.IsEmpty ? null : filter.MatchingDocs(rc.Conn);
@@ -226,5 +259,6 @@ public sealed class IndexSearcher : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         lock (_opened) foreach (var rc in _opened) rc.Dispose();
+        _postings?.Dispose();
     }
 }

@@ -4,7 +4,7 @@ namespace SemanticSearch.Index.Search;
 /// Runs the keyword and vector legs (each filtered, each to <see cref="SearchRequest.CandidateDepth"/>
 /// or deeper when paging needs it) and fuses them with the request's method.
 /// </summary>
-internal sealed class HybridSearcher(KeywordSearcher keyword, Func<int, TagFilter, List<ScoredDoc>> vectorLeg)
+internal sealed class HybridSearcher(Func<int, TagFilter, List<ScoredDoc>> keywordLeg, Func<int, TagFilter, List<ScoredDoc>> vectorLeg)
 {
     public static IScoreFusion FusionFor(SearchRequest r) => r.Fusion switch
     {
@@ -16,7 +16,7 @@ internal sealed class HybridSearcher(KeywordSearcher keyword, Func<int, TagFilte
     public IReadOnlyList<FusedDoc> Search(SearchRequest request, string? match, TagFilter filter)
     {
         int depth = Math.Max(request.CandidateDepth, request.Offset + request.Top);
-        var keywordHits = match is null ? new List<ScoredDoc>() : keyword.Search(match, depth, filter);
+        var keywordHits = match is null ? new List<ScoredDoc>() : keywordLeg(depth, filter);
         var vectorHits = vectorLeg(depth, filter);
         return FusionFor(request).Fuse(keywordHits, vectorHits);
     }

@@ -11,7 +11,10 @@ namespace SemanticSearch.Index.Search;
 /// </summary>
 internal sealed class KeywordSearcher(SqliteConnection conn)
 {
-    public const string Bm25 = "bm25(fts, 2.0, 1.0)";
+    /// <summary>bm25() column weights: title, text. The in-memory postings rank with the same numbers.</summary>
+    public static readonly IReadOnlyList<double> ColumnWeights = [2.0, 1.0];
+
+    public static readonly string Bm25 = $"bm25(fts, {string.Join(", ", ColumnWeights.Select(w => w.ToString("0.0##", System.Globalization.CultureInfo.InvariantCulture)))})";
 
     /// <summary>The FTS5 MATCH expression for a request, or null when the text has no searchable term.</summary>
     public static string? MatchExpression(SearchRequest request) =>
