@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Storage;
 using SQLitePCL;
@@ -62,52 +61,56 @@ internal static class Fts5Statistics
     }
 
     /// <summary>
-    /// Calls <paramref name="visit"/>(term, rowid, counts per column) once per (term, row) of the
-    /// FTS5 index, from fts5vocab 'instance' rows, which come ordered by term, then rowid. Reads
-    /// through SQLite's C API: at ~5M instances per 100k passages, a managed string per row was most
-    /// of the cost. The vocab table is a temp table of this connection (created once; the connection
-    /// is query_only, so that switch is lifted just for the CREATE, which writes only the temp schema).
+    /// Calls <paramref name="startTerm"/> for each term of the FTS5 index, then <paramref name="visit"/>
+    /// (rowid, counts per column; the array is reused) once per row holding it. The terms with their
+    /// row and instance counts come from an fts5vocab 'row' table, the instances (rowid, column) from an
+    /// fts5vocab 'instance' table without its term column: both walk the index in the same term order,
+    /// so each term owns the next "instances" rows; the row count per term is checked to catch any
+    /// misalignment. Fetching the term text for each of ~7M instances (100k passages) was most of the
+    /// cost, and so was a managed call per column value, hence SQLite's C API here. The vocab tables are
+    /// temp tables of this connection (created once; the connection is query_only, so that switch is
+    /// lifted just for the CREATE, which writes only the temp schema).
     /// </summary>
-    public static void ReadInstances(SqliteConnection conn, IReadOnlyList<string> columns, Action<string, long, int[]> visit)
+    public static void ReadInstances(SqliteConnection conn, IReadOnlyList<string> columns, Action<string> startTerm, Action<long, int[]> visit)
     {
-        EnsureInstanceTable(conn);
-        var columnNames = columns.Select(Encoding.UTF8.GetBytes).ToArray();
+        EnsureVocabTables(conn);
+        var terms = new List<(string Term, long Rows, long Instances)>();
+        using (var cmd = conn.CreateCommand())
+        {
+            cmd.CommandText = "SELECT term, doc, cnt FROM temp.fts_rows";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) terms.Add((r.GetString(0), r.GetInt64(1), r.GetInt64(2)));
+        }
         var db = conn.Handle ?? throw new InvalidOperationException("the index connection is not open");
-        int rc = raw.sqlite3_prepare_v2(db, "SELECT term, doc, col FROM temp.fts_instances", out sqlite3_stmt stmt);
+        string columnIndex = "CASE col " + string.Join(" ", columns.Select((c, i) => $"WHEN '{c.Replace("'", "''")}' THEN {i}")) + " ELSE -1 END";
+        int rc = raw.sqlite3_prepare_v2(db, $"SELECT doc, {columnIndex} FROM temp.fts_instances", out sqlite3_stmt stmt);
         if (rc != raw.SQLITE_OK) throw new InvalidOperationException($"reading FTS5 token instances failed: {raw.sqlite3_errmsg(db).utf8_to_string()}");
         try
         {
-            var termBytes = new byte[256];
-            int termLength = -1;
-            string term = "";
-            long doc = long.MinValue;
-            int[]? perColumn = null;
-            var seenTerms = new HashSet<string>(StringComparer.Ordinal);
-            while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
+            var perColumn = new int[columns.Count];
+            foreach (var (term, rows, instances) in terms)
             {
-                var t = raw.sqlite3_column_blob(stmt, 0);
-                long d = raw.sqlite3_column_int64(stmt, 1);
-                var col = raw.sqlite3_column_blob(stmt, 2);
-                bool newTerm = termLength != t.Length || !t.SequenceEqual(termBytes.AsSpan(0, termLength));
-                if (newTerm || d != doc)
+                startTerm(term);
+                long doc = long.MinValue, seenRows = 0;
+                for (long i = 0; i < instances; i++)
                 {
-                    if (perColumn is not null) visit(term, doc, perColumn);
-                    if (newTerm)
+                    if ((rc = raw.sqlite3_step(stmt)) != raw.SQLITE_ROW) throw Misaligned(db, rc, term);
+                    long d = raw.sqlite3_column_int64(stmt, 0);
+                    int c = raw.sqlite3_column_int(stmt, 1);
+                    if (c < 0) throw new InvalidDataException($"fts5vocab returned an instance in a column the table does not have (term '{term}')");
+                    if (d != doc)
                     {
-                        if (t.Length > termBytes.Length) termBytes = new byte[t.Length * 2];
-                        t.CopyTo(termBytes);
-                        termLength = t.Length;
-                        term = Encoding.UTF8.GetString(t);
-                        if (!seenTerms.Add(term)) throw new InvalidDataException($"fts5vocab returned term '{term}' in two separate runs; expected term order");
+                        if (d < doc) throw new InvalidDataException($"fts5vocab returned rows of term '{term}' out of rowid order ({d} after {doc})");
+                        if (seenRows++ > 0) visit(doc, perColumn);
+                        doc = d;
+                        Array.Clear(perColumn);
                     }
-                    else if (d < doc) throw new InvalidDataException($"fts5vocab returned rows of term '{term}' out of rowid order ({d} after {doc})");
-                    doc = d;
-                    perColumn = new int[columns.Count];
+                    perColumn[c]++;
                 }
-                perColumn![ColumnIndex(col, columnNames)]++;
+                if (seenRows > 0) visit(doc, perColumn);
+                if (seenRows != rows) throw new InvalidDataException($"FTS5 term '{term}' is in {rows} rows by its vocabulary but {seenRows} by its instances");
             }
-            if (rc != raw.SQLITE_DONE) throw new InvalidOperationException($"reading FTS5 token instances failed: {raw.sqlite3_errmsg(db).utf8_to_string()}");
-            if (perColumn is not null) visit(term, doc, perColumn);
+            if ((rc = raw.sqlite3_step(stmt)) != raw.SQLITE_DONE) throw Misaligned(db, rc, "(after the last term)");
         }
         finally
         {
@@ -115,19 +118,21 @@ internal static class Fts5Statistics
         }
     }
 
-    private static int ColumnIndex(ReadOnlySpan<byte> name, byte[][] columnNames)
-    {
-        for (int c = 0; c < columnNames.Length; c++) if (name.SequenceEqual(columnNames[c])) return c;
-        throw new InvalidDataException($"fts5vocab returned unknown column '{Encoding.UTF8.GetString(name)}'");
-    }
+    private static Exception Misaligned(sqlite3 db, int rc, string term) => rc is raw.SQLITE_ROW or raw.SQLITE_DONE
+        ? new InvalidDataException($"FTS5's instance and row vocabularies disagree at term '{term}'")
+        : new InvalidOperationException($"reading FTS5 token instances failed: {raw.sqlite3_errmsg(db).utf8_to_string()}");
 
-    private static void EnsureInstanceTable(SqliteConnection conn)
+    private static void EnsureVocabTables(SqliteConnection conn)
     {
         using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'fts_instances'";
-        if ((long)cmd.ExecuteScalar()! > 0) return;
+        cmd.CommandText = "SELECT COUNT(*) FROM temp.sqlite_master WHERE name IN ('fts_instances', 'fts_rows')";
+        if ((long)cmd.ExecuteScalar()! == 2) return;
         IndexDatabase.Execute(conn, "PRAGMA query_only=0");
-        try { IndexDatabase.Execute(conn, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_instances USING fts5vocab(main, fts, instance)"); }
+        try
+        {
+            IndexDatabase.Execute(conn, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_instances USING fts5vocab(main, fts, instance);" +
+                                        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_rows USING fts5vocab(main, fts, row);");
+        }
         finally { IndexDatabase.Execute(conn, "PRAGMA query_only=1"); }
     }
 }

@@ -78,7 +78,7 @@ internal sealed partial class Fts5Tokenizer : IDisposable
         var tokens = new List<string>[terms.Count];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = new List<string>(1);
         if (terms.Count == 0) return tokens;
-        _insertTerms.Parameters[0].Value = JsonSerializer.Serialize(terms);
+        _insertTerms.Parameters[0].Value = JsonArray(terms);
         _insertTerms.ExecuteNonQuery();
         try
         {
@@ -90,6 +90,19 @@ internal sealed partial class Fts5Tokenizer : IDisposable
             _clear.ExecuteNonQuery();
         }
         return tokens;
+    }
+
+    // Utf8JsonWriter rather than JsonSerializer: reflection-based serialization is off in trimmed hosts.
+    private static string JsonArray(IReadOnlyList<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var v in values) json.WriteStringValue(v);
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>

@@ -97,11 +97,12 @@ internal sealed class KeywordPostingsRefresher : IDisposable
         _slotDoc = new long[Math.Max(1024, sizes.Count)];
         _slotTokens = new int[_slotDoc.Length];
         foreach (var (doc, tokens) in sizes) NewSlot(doc, tokens);
-        Fts5Statistics.ReadInstances(conn, _tokenizer.Columns, (term, doc, perColumn) =>
+        int term = -1;
+        Fts5Statistics.ReadInstances(conn, _tokenizer.Columns, t => term = TermId(t), (doc, perColumn) =>
         {
             if (!_slotOf.TryGetValue(doc, out int slot))
                 throw new InvalidDataException($"FTS5 holds tokens for row {doc} but has no docsize entry for it");
-            AppendPosting(TermId(term), slot, perColumn);
+            AppendPosting(term, slot, perColumn);
         });
         _live = new ulong[(_slotCount + 63) / 64];
         for (int s = 0; s < _slotCount; s++) _live[s >> 6] |= 1UL << (s & 63);
