@@ -72,7 +72,10 @@ public sealed class SearchCommand : ICliCommand
         if (like is not null && template.PredictedTags.Count > 0) throw new CommandLineException("--predicted-tag does not apply to --like");
 
         bool needsModel = mode != SearchMode.Keyword || like is not null;
-        using var searcher = OpenSearcher(indexDir, needsModel, modelOverride);
+        // A batch answers many queries: its keyword legs run on in-memory postings (loaded once, same
+        // ranking as FTS5). A single query stays on FTS5, which has no load cost.
+        var keywordLeg = queriesPath is null ? KeywordLegMode.Fts5 : KeywordLegMode.InMemoryPostings;
+        using var searcher = OpenSearcher(indexDir, needsModel, modelOverride, keywordLeg);
         if (like is not null)
         {
             SearchResultTable.Write(stdout, searcher.MoreLikeThis(like, top, offset, template.Tags));
@@ -92,9 +95,9 @@ public sealed class SearchCommand : ICliCommand
     }
 
     /// <summary>Vector modes load the index's recorded model (or --model); keyword mode never loads one.</summary>
-    private static IndexSearcher OpenSearcher(string indexDir, bool needsModel, string? modelOverride)
+    private static IndexSearcher OpenSearcher(string indexDir, bool needsModel, string? modelOverride, KeywordLegMode keywordLeg)
     {
-        if (!needsModel) return IndexSearcher.Open(indexDir);
+        if (!needsModel) return IndexSearcher.Open(indexDir, keywordLeg: keywordLeg);
         using (var probe = IndexSearcher.Open(indexDir))
         {
             if (probe.Model is null) throw new InvalidOperationException($"index '{indexDir}' is keyword-only (built without --model); use --mode keyword");
@@ -102,7 +105,7 @@ public sealed class SearchCommand : ICliCommand
             if (modelDir is null) throw new CommandLineException("the index does not record its model's path; pass --model DIR");
             if (!Directory.Exists(modelDir))
                 throw new DirectoryNotFoundException($"model directory '{modelDir}' recorded in the index does not exist; pass --model DIR");
-            return IndexSearcher.Open(indexDir, SentenceEncoderAdapter.Load(modelDir));
+            return IndexSearcher.Open(indexDir, SentenceEncoderAdapter.Load(modelDir), keywordLeg);
         }
     }
 }
