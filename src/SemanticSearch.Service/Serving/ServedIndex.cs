@@ -29,9 +29,11 @@ public sealed class ServedIndex : IDisposable
         _writer = writer;
         _maxConcurrentReads = maxConcurrentReads;
         _readSlots = new SemaphoreSlim(maxConcurrentReads, maxConcurrentReads);
-        _searcher = IndexSearcher.Open(directory, encoder);
-        // Load the vectors now rather than on the first query.
+        // A long-lived searcher: keyword legs run on in-memory postings (same ranking as FTS5, ~ms per
+        // query instead of ~200 ms at 100k docs). Load them and the vectors now rather than on the first query.
+        _searcher = IndexSearcher.Open(directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
         _searcher.RefreshVectors();
+        _searcher.RefreshKeywordPostings();
     }
 
     public string Directory { get; }
@@ -135,8 +137,9 @@ public sealed class ServedIndex : IDisposable
                 _writer.Dispose();
                 _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath, tagger: Tagger);
                 var old = _searcher;
-                var fresh = IndexSearcher.Open(Directory, encoder);
+                var fresh = IndexSearcher.Open(Directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
                 fresh.RefreshVectors();
+                fresh.RefreshKeywordPostings();
                 _searcher = fresh;
                 old.Dispose();
             }, CancellationToken.None);
