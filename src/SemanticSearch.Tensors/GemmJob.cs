@@ -70,13 +70,21 @@ internal sealed unsafe class GemmJob(GemmMicroKernel kernel, bool transA, bool t
             GemmPacking.PackB(dst, _b, ldb, transB, p0, kc, j0, nc, nr);
         });
 
-        int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-        ComputeThreads.For(rowBlocks, block =>
-            RunRowsOnSharedB((float*)sharedAddress, blockStride, block * rowsPerBlock, Math.Min(m, (block + 1) * rowsPerBlock)));
+        RunRowBlocksOnPackedB(shared, blockStride, rowsPerBlock);
     }
 
+    /// <summary>Row blocks of C handed out to the threads, all reading one fully packed op(B).</summary>
+    public void RunRowBlocksOnPackedB(float* packedB, long blockStride, int rowsPerBlock)
+    {
+        nint address = (nint)packedB;
+        int rowBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;
+        ComputeThreads.For(rowBlocks, block =>
+            RunRowsOnSharedB((float*)address, blockStride, block * rowsPerBlock, Math.Min(m, (block + 1) * rowsPerBlock)));
+    }
+
+    /// <summary>C[i0..i1, all columns] on this thread, from a fully packed op(B) (K blocks blockStride floats apart).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunRowsOnSharedB(float* sharedB, long blockStride, int i0, int i1)
+    public void RunRowsOnSharedB(float* sharedB, long blockStride, int i0, int i1)
     {
         int mr = kernel.MR, mcMax = MC(mr);
         float* packA = ScratchBuffers.Get(ScratchBuffers.GemmPackA, mcMax * KC);

@@ -10,6 +10,14 @@ public static class Linear
     /// </summary>
     public static void Forward(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures)
+        => Forward(output, input, weight, null, bias, rows, inFeatures, outFeatures);
+
+    /// <summary>
+    /// As above, with <paramref name="packedWeight"/> (the same W packed by <see cref="PackedLinearWeight.TryPack"/>)
+    /// used in place of packing W on this call when the managed GEMM runs it; bit-identical either way.
+    /// </summary>
+    public static void Forward(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, PackedLinearWeight? packedWeight,
+        ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures)
     {
         const string K = nameof(Linear);
         if (rows < 0 || inFeatures <= 0 || outFeatures <= 0)
@@ -25,7 +33,13 @@ public static class Linear
             CopyBiasIntoRows(output, bias, rows, outFeatures);
             beta = 1f;
         }
-        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, input, inFeatures, weight, inFeatures, beta, output, outFeatures);
+        if (packedWeight is not null && (packedWeight.OutFeatures != outFeatures || packedWeight.InFeatures != inFeatures))
+            throw new ArgumentException($"{K}: packed weight is [{packedWeight.OutFeatures}, {packedWeight.InFeatures}], layer is [{outFeatures}, {inFeatures}]", nameof(packedWeight));
+        // A few rows stream W unpacked (FewRowsGemm) and never pack it, so the packed copy only pays above that.
+        if (packedWeight is not null && rows > FewRowsGemm.MaxRows && Gemm.Backend is ManagedGemm managed && managed.Kernel == packedWeight.Kernel)
+            managed.SgemmPackedWeight(rows, input, inFeatures, packedWeight, beta, output, outFeatures);
+        else
+            Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, input, inFeatures, weight, inFeatures, beta, output, outFeatures);
     }
 
     // Below this many floats per thread a parallel region costs more than the copy.

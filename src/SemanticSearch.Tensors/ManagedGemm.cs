@@ -71,6 +71,32 @@ public sealed class ManagedGemm : IGemm
         }
     }
 
+    /// <summary>
+    /// C[m, n] = A[m, k] · Wᵀ + beta·C with W already packed (<see cref="PackedLinearWeight"/>, n = out, k = in):
+    /// the same blocks and kernel as <see cref="Sgemm"/> with transB, minus packing W. Bit-identical to it.
+    /// </summary>
+    internal unsafe void SgemmPackedWeight(int m, ReadOnlySpan<float> a, int lda, PackedLinearWeight w, float beta, Span<float> c, int ldc)
+    {
+        if (w.Kernel != _kernel) throw new ArgumentException($"weight packed for {w.Kernel.Name}, backend uses {_kernel.Name}", nameof(w));
+        int n = w.OutFeatures, k = w.InFeatures;
+        GemmArguments.Validate(false, true, m, n, k, a.Length, lda, n * k, k, c.Length, ldc);
+        if (m == 0) return;
+        ScaleC(c, m, n, ldc, beta);
+        fixed (float* pa = a, pc = c)
+        {
+            var job = new GemmJob(_kernel, false, true, m, n, k, 1f, pa, lda, null, k, pc, ldc);
+            int threads = ThreadBudget(m, n, k), mr = _kernel.MR;
+            if (threads == 1 || m < 2 * mr * threads)
+            {
+                job.RunRowsOnSharedB(w.Data, w.BlockStride, 0, m);
+                return;
+            }
+            int rowsPerBlock = Math.Clamp(m / (threads * RowBlocksPerThread), 4 * mr, GemmJob.MC(mr));
+            rowsPerBlock = (rowsPerBlock + mr - 1) / mr * mr;
+            job.RunRowBlocksOnPackedB(w.Data, w.BlockStride, rowsPerBlock);
+        }
+    }
+
     private int ThreadBudget(int m, int n, int k)
     {
         long work = (long)m * n * k;

@@ -50,21 +50,25 @@ internal sealed class BertEncoder
         Embeddings.Forward(scratch, tokenIds, positions, types, _weights.WordEmbeddings, _weights.PositionEmbeddings, _weights.TokenTypeEmbeddings, h);
         LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, _weights.EmbeddingLayerNormWeight, _weights.EmbeddingLayerNormBias, t, h, _eps);
 
-        foreach (var layer in _weights.Layers)
+        // Packed once for inference; null while a training graph owns the weights (they change every step).
+        var packs = _weights.InferencePacks.Get(_config, _weights.Layers);
+        for (int li = 0; li < _weights.Layers.Count; li++)
         {
+            var layer = _weights.Layers[li];
+            var packed = packs?[li];
             // Self-attention block: one GEMM for q|k|v, attention per sequence, output projection, residual, LayerNorm.
-            Linear.Forward(qkv, hidden, layer.QkvWeight, layer.QkvBias, t, h, 3 * h);
+            Linear.Forward(qkv, hidden, layer.QkvWeight, packed?.Qkv, layer.QkvBias, t, h, 3 * h);
             // Inference keeps no probabilities: each head's rows stay in a small per-thread scratch instead
             // of being written out to a Σ heads·L² buffer nobody reads.
             Attention.Forward(context, Span<float>.Empty, qkv, seqOffsets, heads, h);
-            Linear.Forward(scratch, context, layer.AttentionOutputWeight, layer.AttentionOutputBias, t, h, h);
+            Linear.Forward(scratch, context, layer.AttentionOutputWeight, packed?.AttentionOutput, layer.AttentionOutputBias, t, h, h);
             Residual.Forward(scratch, scratch, hidden);
             LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.AttentionLayerNormWeight, layer.AttentionLayerNormBias, t, h, _eps);
 
             // Feed-forward block.
-            Linear.Forward(intermediate, hidden, layer.IntermediateWeight, layer.IntermediateBias, t, h, inter);
+            Linear.Forward(intermediate, hidden, layer.IntermediateWeight, packed?.Intermediate, layer.IntermediateBias, t, h, inter);
             Activate(intermediate);
-            Linear.Forward(scratch, intermediate, layer.OutputWeight, layer.OutputBias, t, inter, h);
+            Linear.Forward(scratch, intermediate, layer.OutputWeight, packed?.Output, layer.OutputBias, t, inter, h);
             Residual.Forward(scratch, scratch, hidden);
             LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.OutputLayerNormWeight, layer.OutputLayerNormBias, t, h, _eps);
         }

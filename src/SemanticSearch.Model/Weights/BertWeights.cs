@@ -33,6 +33,14 @@ public sealed class BertWeights
     public required float[] EmbeddingLayerNormBias { get; init; }   // [H]
     public required IReadOnlyList<BertLayerWeights> Layers { get; init; }
 
+    internal InferenceWeightPacks InferencePacks { get; } = new();
+
+    /// <summary>
+    /// Declares that these arrays will now change in place (a training graph took them): the packed copies
+    /// inference made of them are dropped and never made again for this object.
+    /// </summary>
+    public void MarkTrainable() => InferencePacks.MarkTrainable();
+
     /// <summary>
     /// Every parameter under its Hugging Face BertModel name (no "bert." prefix) with its shape, in a fixed
     /// order: the save format and the fingerprint both use this list. Q/K/V are split back out of the fused

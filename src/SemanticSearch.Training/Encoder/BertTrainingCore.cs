@@ -29,6 +29,8 @@ internal sealed class BertTrainingCore
         _config = config;
         _weights = weights;
         _options = options;
+        // From now on the optimizer changes these arrays in place: inference must not keep packed copies of them.
+        weights.MarkTrainable();
         _eps = (float)config.LayerNormEps; // as the inference encoder: torch applies eps in float32
         Embeddings =
         [
