@@ -19,6 +19,9 @@ public static class ComputeThreads
         }
     }
 
+    /// <summary>True on a thread that is running an item of a <see cref="For"/> region (a nested For runs inline there).</summary>
+    public static bool InsideRegion => ComputeWorkerPool.InsideRegion;
+
     /// <summary>
     /// Runs body(0..count-1) on up to <see cref="Count"/> threads (the caller participates).
     /// Items are independent; with one thread or one item it runs inline with no scheduling cost.

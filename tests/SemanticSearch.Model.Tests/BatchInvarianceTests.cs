@@ -32,7 +32,7 @@ public class BatchInvarianceTests
         var order = Enumerable.Range(0, texts.Length).OrderBy(i => (i * 7919) % texts.Length).ToArray();
         var shuffled = encoder.Encode(order.Select(i => texts[i]).ToArray(), batchSize: 16);
 
-        float[][] oneThread, twoThreads;
+        float[][] oneThread, twoThreads, twoThreadsManyBatches;
         lock (ThreadSetting)
         {
             int saved = ComputeThreads.Count;
@@ -42,6 +42,8 @@ public class BatchInvarianceTests
                 oneThread = encoder.Encode(texts, batchSize: 64);
                 ComputeThreads.Count = 2;
                 twoThreads = encoder.Encode(texts, batchSize: 64);
+                // 14 batches on 2 threads: whole batches run side by side (throughput mode).
+                twoThreadsManyBatches = encoder.Encode(texts, batchSize: 3);
             }
             finally { ComputeThreads.Count = saved; }
         }
@@ -52,6 +54,7 @@ public class BatchInvarianceTests
             Assert.Equal(alone[i], smallBatches[i]);
             Assert.Equal(alone[i], oneThread[i]);
             Assert.Equal(alone[i], twoThreads[i]);
+            Assert.Equal(alone[i], twoThreadsManyBatches[i]);
         }
         for (int j = 0; j < order.Length; j++) Assert.Equal(alone[order[j]], shuffled[j]);
         // Not vacuous: different texts give different vectors.
