@@ -71,6 +71,9 @@ internal static class Fts5Statistics
     /// temp tables of this connection (created once; the connection is query_only, so that switch is
     /// lifted just for the CREATE, which writes only the temp schema).
     /// </summary>
+    // Runs once per load over millions of rows: compiled optimized at once rather than starting in tier 0
+    // (on a loaded machine the background tier-1 compile came late and most of the load ran unoptimized).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ReadInstances(SqliteConnection conn, IReadOnlyList<string> columns, Action<string> startTerm, Action<long, int[]> visit)
     {
         EnsureVocabTables(conn);

@@ -77,6 +77,7 @@ public sealed class KeywordPostings
     /// Term at a time: each phrase adds its contribution to a per-slot score array, then one pass over
     /// the touched slots fills a heap.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public List<ScoredDoc> Search(IReadOnlyList<string> phraseTerms, int k, IReadOnlyList<double> weights, HashSet<long>? allowed)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k));

@@ -98,7 +98,7 @@ internal sealed class KeywordPostingsRefresher : IDisposable
         _slotTokens = new int[_slotDoc.Length];
         foreach (var (doc, tokens) in sizes) NewSlot(doc, tokens);
         int term = -1;
-        Fts5Statistics.ReadInstances(conn, _tokenizer.Columns, t => term = TermId(t), (doc, perColumn) =>
+        Fts5Statistics.ReadInstances(conn, _tokenizer.Columns, t => term = TermId(t), [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (doc, perColumn) =>
         {
             if (!_slotOf.TryGetValue(doc, out int slot))
                 throw new InvalidDataException($"FTS5 holds tokens for row {doc} but has no docsize entry for it");
@@ -200,6 +200,7 @@ internal sealed class KeywordPostingsRefresher : IDisposable
     /// Appends past the lengths published snapshots read; a grown array replaces the old one in place,
     /// which is safe because the old and new arrays agree on every entry a published snapshot reads.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AppendPosting(int term, int slot, int[] perColumn)
     {
         int n = _lengths[term];
