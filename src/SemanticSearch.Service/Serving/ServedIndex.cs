@@ -95,7 +95,7 @@ public sealed class ServedIndex : IDisposable
 
     /// <summary>
     /// Runs one write transaction at a time; embedding happens inside (before the SQL transaction).
-    /// The shared vector matrix is refreshed (incrementally) before the write is reported done.
+    /// The shared vector matrix and keyword postings are refreshed (incrementally) before the write is reported done.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<IndexWriter, T> write, CancellationToken cancellationToken)
     {
@@ -106,7 +106,7 @@ public sealed class ServedIndex : IDisposable
             return await Task.Run(() =>
             {
                 try { return write(_writer); }
-                finally { _searcher.RefreshVectors(); }
+                finally { _searcher.RefreshVectors(); _searcher.RefreshKeywordPostings(); }
             }, CancellationToken.None);
         }
         finally
