@@ -16,6 +16,7 @@ public static class CommandLine
         new DeleteCommand(),
         new StatsCommand(),
         new RetagCommand(),
+        new ActivateCommand(),
         new EvalCommand(),
         new ClassifierTrainCommand(),
         new ClassifyCommand(),
