@@ -61,17 +61,22 @@ internal sealed class KeywordPostingsRefresher : IDisposable
         finally { Monitor.Exit(_refreshLock); }
     }
 
-    /// <summary>Brings the postings up to the state <paramref name="conn"/> sees; call inside a <see cref="ReadSnapshot"/>.</summary>
+    /// <summary>
+    /// Brings the postings up to the state <paramref name="conn"/> sees; call inside a <see cref="ReadSnapshot"/>.
+    /// Postings already at (or past) that generation are returned as they are.
+    /// </summary>
     public KeywordPostings Refresh(SqliteConnection conn)
     {
         lock (_refreshLock)
         {
             long generation = MetaTable.Generation(conn);
             var current = _current;
-            if (current is not null && current.Generation == generation) return current;
+            // Another call may have refreshed past this snapshot while this one waited for the lock:
+            // keep that (ForSnapshot then sends this query to FTS5) rather than reload an older state.
+            if (current is not null && current.Generation >= generation) return current;
             long? logSequence = DocumentChangeLog.LastSequence(conn);
             List<long>? changed = null;
-            if (current?.LogSequence is long since && logSequence is long upTo && current.Generation < generation)
+            if (current?.LogSequence is long since && logSequence is long upTo)
                 changed = DocumentChangeLog.ChangedSince(conn, since, upTo);
             KeywordPostings next;
             if (current is null || changed is null || _deadSlots + changed.Count >= Math.Max(CompactMinDeadSlots, _slotOf.Count / 4))
