@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Embedding;
+using SemanticSearch.Index.Ingest;
 using SemanticSearch.Index.Storage;
 using SemanticSearch.Index.Tagging;
 
@@ -84,35 +84,38 @@ public sealed class IndexWriter : IDisposable
     /// </summary>
     public UpsertResult Upsert(IReadOnlyList<SourceDocument> batch)
     {
-        if (Model is not null && _encoder is null)
-            throw new InvalidOperationException($"index '{Directory}' is bound to a model ({Model.Identity.Fingerprint}); open the writer with that model to add documents");
-        var latest = new Dictionary<string, SourceDocument>(StringComparer.Ordinal);
-        foreach (var d in batch)
-        {
-            ValidateDocument(d);
-            latest[d.Id] = d;
-        }
+        EnsureCanAddDocuments();
+        var prepared = new PreparedDocument[batch.Count];
+        for (int i = 0; i < batch.Count; i++) prepared[i] = PreparedDocument.Of(batch[i]);
+        return Upsert(prepared);
+    }
+
+    /// <summary><see cref="Upsert(IReadOnlyList{SourceDocument})"/> of documents already validated and hashed (bulk ingest does that on its read-ahead thread).</summary>
+    internal UpsertResult Upsert(IReadOnlyList<PreparedDocument> batch)
+    {
+        EnsureCanAddDocuments();
+        var latest = new Dictionary<string, PreparedDocument>(batch.Count, StringComparer.Ordinal);
+        foreach (var d in batch) latest[d.Document.Id] = d;
 
         var plans = new List<DocumentPlan>(latest.Count);
         int unchanged = 0;
         // One read transaction for all lookups: outside one, each SELECT is its own transaction and
         // takes and drops the WAL read lock (fcntl system calls) — per document.
         using (var lookup = _conn.BeginTransaction(deferred: true))
-        using (var find = _conn.CreateCommand())
+        using (var find = new RawStatement(_conn, "SELECT doc, content_hash, record_hash FROM documents WHERE id = ?1"))
         {
-            find.Transaction = lookup;
-            find.CommandText = "SELECT doc, content_hash, record_hash FROM documents WHERE id = $id";
-            var p = find.Parameters.Add("$id", SqliteType.Text);
             foreach (var d in latest.Values)
             {
-                p.Value = d.Id;
-                byte[] content = DocumentHashes.Content(d), record = DocumentHashes.Record(d);
-                using var r = find.ExecuteReader();
-                if (!r.Read()) { plans.Add(new DocumentPlan(d, null, content, record, Embed: _encoder is not null)); continue; }
-                long doc = r.GetInt64(0);
-                if (((byte[])r[2]).AsSpan().SequenceEqual(record)) { unchanged++; continue; }
-                bool contentChanged = !((byte[])r[1]).AsSpan().SequenceEqual(content);
-                plans.Add(new DocumentPlan(d, doc, content, record, Embed: _encoder is not null && contentChanged) { ContentChanged = contentChanged });
+                find.BindText(1, d.Document.Id);
+                try
+                {
+                    if (!find.Step()) { plans.Add(new DocumentPlan(d, null, Embed: _encoder is not null)); continue; }
+                    long doc = find.ColumnInt64(0);
+                    if (find.ColumnBlob(2).SequenceEqual(d.RecordHash)) { unchanged++; continue; }
+                    bool contentChanged = !find.ColumnBlob(1).SequenceEqual(d.ContentHash);
+                    plans.Add(new DocumentPlan(d, doc, Embed: _encoder is not null && contentChanged) { ContentChanged = contentChanged });
+                }
+                finally { find.Reset(); }
             }
         }
 
@@ -191,17 +194,10 @@ public sealed class IndexWriter : IDisposable
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static void ValidateDocument(SourceDocument d)
+    private void EnsureCanAddDocuments()
     {
-        if (string.IsNullOrWhiteSpace(d.Id)) throw new ArgumentException("document id must not be empty");
-        if (d.Title is null || d.Text is null) throw new ArgumentException($"document '{d.Id}': title and text must not be null");
-        foreach (var t in d.Tags)
-            if (string.IsNullOrWhiteSpace(t)) throw new ArgumentException($"document '{d.Id}': tags must not be empty");
-        if (d.MetadataJson is not null)
-        {
-            try { using var _ = JsonDocument.Parse(d.MetadataJson); }
-            catch (JsonException e) { throw new ArgumentException($"document '{d.Id}': metadata is not valid JSON: {e.Message}"); }
-        }
+        if (Model is not null && _encoder is null)
+            throw new InvalidOperationException($"index '{Directory}' is bound to a model ({Model.Identity.Fingerprint}); open the writer with that model to add documents");
     }
 
     /// <summary>Per plan, the embedded windows (null when the document keeps its vectors or the index is keyword-only).</summary>
@@ -241,8 +237,10 @@ public sealed class IndexWriter : IDisposable
     }
 }
 
-internal sealed record DocumentPlan(SourceDocument Document, long? ExistingDoc, byte[] ContentHash, byte[] RecordHash, bool Embed)
+internal sealed record DocumentPlan(PreparedDocument Prepared, long? ExistingDoc, bool Embed)
 {
+    public SourceDocument Document => Prepared.Document;
+
     /// <summary>Title or text differ from the stored document (always true for a new one).</summary>
     public bool ContentChanged { get; init; } = true;
 }

@@ -20,7 +20,8 @@ public sealed class IndexCommand : ICliCommand
                                Without it the index is keyword-only. An existing index needs the same model.
           --on-error MODE      skip: report malformed records and go on; fail (default): stop, the batch
                                holding the bad record is not applied
-          --batch-size N       documents per committed transaction (default 1000)
+          --batch-size N       documents per committed transaction (default 10000 keyword-only, 1000 with
+                               --model or --classifier; a batch also ends at 16M characters of text)
           --id-column C        CSV: id column (default: 'id' or '_id' if present, else the row number)
           --title-column C     CSV: title column (default: 'title' if present)
           --text-column C      CSV: text column (default: 'text')
@@ -46,7 +47,7 @@ public sealed class IndexCommand : ICliCommand
         string? modelDir = args.String("model");
         string? classifierDir = args.String("classifier");
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;
-        int batchSize = args.Int("batch-size", 1000, 1, 1_000_000);
+        int batchSize = args.Int("batch-size", IngestOptions.DefaultBatchSize(embedsOrClassifies: modelDir is not null || classifierDir is not null), 1, 1_000_000);
         var csv = new CsvColumns(args.String("id-column"), args.String("title-column"), args.String("text-column") ?? "text", args.String("tags-column"));
         args.EnsureAllUsed();
 

@@ -27,8 +27,11 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
     public IngestReport Ingest(IEnumerable<CorpusEntry> entries)
     {
         if (options.BatchSize < 1) throw new ArgumentException("batch size must be at least 1");
-        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var batch = new List<SourceDocument>(options.BatchSize);
+        if (options.MaxBatchChars < 1) throw new ArgumentException("the batch text limit must be at least 1 character");
+        // Where each id was first seen, as (file, line): a "file:line" string per document cost more than the lookup.
+        var firstSeen = new Dictionary<string, (string File, int Line)>(StringComparer.Ordinal);
+        var batch = new List<PreparedDocument>(options.BatchSize);
+        long batchChars = 0;
         long read = 0, added = 0, updated = 0, unchanged = 0, skipped = 0, duplicates = 0, windows = 0;
         int batches = 0;
 
@@ -40,13 +43,16 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
             batches++;
             batchCommitted?.Invoke(batch.Count);
             batch.Clear();
+            batchChars = 0;
         }
 
-        // Parsing runs a batch or two ahead on another thread; records are still handled in order.
-        foreach (var entry in ReadAhead.Of(entries, Math.Clamp(options.BatchSize * 2, 256, 100_000)))
+        // Parsing, validation and hashing run up to a batch ahead on another thread; records are
+        // still handled in order, and an invalid document stops the ingest where it stands in the input.
+        var prepared = entries.Select(e => (Entry: e, Prepared: e.Document is { } d ? PreparedDocument.Of(d) : null));
+        foreach (var (entry, doc) in ReadAhead.Of(prepared, Math.Clamp(options.BatchSize, 256, 20_000)))
         {
             read++;
-            if (entry.Document is not { } doc)
+            if (doc is null)
             {
                 if (options.OnError == OnError.Fail)
                     throw new CorpusFormatException($"{entry.Location}: {entry.Error} (stopped: {batch.Count} pending documents of this batch were not applied; {added + updated + unchanged} from earlier batches are committed)");
@@ -54,14 +60,16 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
                 skipped++;
                 continue;
             }
-            if (firstSeen.TryGetValue(doc.Id, out var where))
+            string id = doc.Document.Id;
+            if (firstSeen.TryGetValue(id, out var where))
             {
                 duplicates++;
-                warn($"{entry.Location}: duplicate id '{doc.Id}' (first at {where}); the later record wins");
+                warn($"{entry.Location}: duplicate id '{id}' (first at {where.File}:{where.Line}); the later record wins");
             }
-            else firstSeen[doc.Id] = entry.Location;
+            else firstSeen[id] = (entry.File, entry.Line);
             batch.Add(doc);
-            if (batch.Count >= options.BatchSize) Flush();
+            batchChars += doc.Document.Title.Length + doc.Document.Text.Length;
+            if (batch.Count >= options.BatchSize || batchChars >= options.MaxBatchChars) Flush();
         }
         Flush();
         return new IngestReport(read, added, updated, unchanged, skipped, duplicates, windows, batches);

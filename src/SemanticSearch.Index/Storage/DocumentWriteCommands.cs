@@ -18,10 +18,13 @@ namespace SemanticSearch.Index.Storage;
 /// New documents get their tags and postings from two set-based statements over the rows just
 /// inserted (rowids above every existing one), not from a statement call per document: at ~10
 /// words per document the per-call cost of the ADO.NET layer was as large as SQLite's own work.
+/// The document rows themselves are inserted one statement call each, through the C API
+/// (<see cref="RawStatement"/>) for the same reason.
 /// </summary>
 internal sealed class DocumentWriteCommands : IDisposable
 {
-    private readonly SqliteCommand _insert, _update, _readContent, _deleteTags, _insertTag, _deleteVectors, _insertVector, _ftsInsert, _ftsDelete,
+    private readonly RawStatement _insert;
+    private readonly SqliteCommand _update, _readContent, _deleteTags, _insertTag, _deleteVectors, _insertVector, _ftsInsert, _ftsDelete,
         _insertNewTags, _ftsInsertNew;
     private readonly SqliteParameter _ftsInsertDoc, _ftsInsertTitle, _ftsInsertText, _ftsDeleteDoc, _ftsDeleteTitle, _ftsDeleteText;
     // Documents inserted by this transaction have no tags or vectors to delete first.
@@ -31,8 +34,8 @@ internal sealed class DocumentWriteCommands : IDisposable
 
     public DocumentWriteCommands(SqliteConnection conn, SqliteTransaction tx)
     {
-        _insert = IndexDatabase.Prepare(conn, tx, "INSERT INTO documents(id, title, text, tags, metadata, content_hash, record_hash) VALUES ($id, $title, $text, $tags, $metadata, $ch, $rh) RETURNING doc",
-            "$id", "$title", "$text", "$tags", "$metadata", "$ch", "$rh");
+        // Runs in tx: a raw statement uses whatever transaction its connection has open.
+        _insert = new RawStatement(conn, "INSERT INTO documents(id, title, text, tags, metadata, content_hash, record_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         _update = IndexDatabase.Prepare(conn, tx, "UPDATE documents SET title = $title, text = $text, tags = $tags, metadata = $metadata, content_hash = $ch, record_hash = $rh WHERE doc = $doc",
             "$doc", "$title", "$text", "$tags", "$metadata", "$ch", "$rh");
         _readContent = IndexDatabase.Prepare(conn, tx, "SELECT title, text FROM documents WHERE doc = $doc", "$doc");
@@ -51,9 +54,18 @@ internal sealed class DocumentWriteCommands : IDisposable
 
     public long Insert(DocumentPlan plan)
     {
-        _insert.Parameters["$id"].Value = plan.Document.Id;
-        SetFields(_insert, plan);
-        long doc = (long)_insert.ExecuteScalar()!;
+        var d = plan.Document;
+        _insert.BindText(1, d.Id);
+        _insert.BindText(2, d.Title);
+        _insert.BindText(3, d.Text);
+        _insert.BindText(4, plan.Prepared.TagsJson);
+        _insert.BindText(5, d.MetadataJson);
+        _insert.BindBlob(6, plan.Prepared.ContentHash);
+        _insert.BindBlob(7, plan.Prepared.RecordHash);
+        try { _insert.Step(); }
+        finally { _insert.Reset(); }
+        // The row's own rowid, not a trigger's: SQLite restores last_insert_rowid when a trigger ends.
+        long doc = _insert.LastInsertRowId;
         _insertedHere.Add(doc);
         // A new row's rowid is above every row that existed, so rows >= the first are exactly the new ones.
         _firstInsertedHere ??= doc;
@@ -143,14 +155,15 @@ internal sealed class DocumentWriteCommands : IDisposable
         var d = plan.Document;
         cmd.Parameters["$title"].Value = d.Title;
         cmd.Parameters["$text"].Value = d.Text;
-        cmd.Parameters["$tags"].Value = TagListJson.Write(d.Tags);
+        cmd.Parameters["$tags"].Value = plan.Prepared.TagsJson;
         cmd.Parameters["$metadata"].Value = (object?)d.MetadataJson ?? DBNull.Value;
-        cmd.Parameters["$ch"].Value = plan.ContentHash;
-        cmd.Parameters["$rh"].Value = plan.RecordHash;
+        cmd.Parameters["$ch"].Value = plan.Prepared.ContentHash;
+        cmd.Parameters["$rh"].Value = plan.Prepared.RecordHash;
     }
 
     public void Dispose()
     {
-        foreach (var c in new[] { _insert, _update, _readContent, _deleteTags, _insertTag, _deleteVectors, _insertVector, _ftsInsert, _ftsDelete, _insertNewTags, _ftsInsertNew }) c.Dispose();
+        _insert.Dispose();
+        foreach (var c in new[] { _update, _readContent, _deleteTags, _insertTag, _deleteVectors, _insertVector, _ftsInsert, _ftsDelete, _insertNewTags, _ftsInsertNew }) c.Dispose();
     }
 }
