@@ -65,21 +65,38 @@ public sealed class EncodeCommand : ICliCommand
         var progress = new ProgressReporter(stderr, "texts", EncodeInputReader.CountLines(input));
         using var reader = new EncodeInputReader(input);
         using var writer = new EncodeOutputWriter(output, stdout);
-        var chunk = new List<EncodeInputRecord>(ChunkSize);
+        // Two chunk buffers: chunk i is written on a writer thread while chunk i+1 is read and encoded. With
+        // bulk input the encoder runs whole batches on every compute thread (throughput schedule), so the
+        // writer only borrows a core's time slices instead of leaving both cores idle between chunks.
+        List<EncodeInputRecord> chunk = new(ChunkSize), written = new(ChunkSize);
         var texts = new string[ChunkSize];
+        Task? writing = null;
         long count = 0;
-        while (reader.ReadChunk(chunk, ChunkSize))
+        try
         {
-            for (int i = 0; i < chunk.Count; i++) texts[i] = chunk[i].Text;
-            var embeddings = encoder.Encode(new ArraySegment<string>(texts, 0, chunk.Count), batchSize);
-            // Written on this thread, between chunks: a concurrent writer thread competes with the compute
-            // threads (which then spin/wait on each other) and costs more than the few hundred ms it saves.
-            for (int i = 0; i < chunk.Count; i++) writer.Write(chunk[i].Id, embeddings[i]);
-            writer.Flush();
-            count += chunk.Count;
-            progress.Advance(chunk.Count);
-            chunk.Clear();
+            while (reader.ReadChunk(chunk, ChunkSize))
+            {
+                for (int i = 0; i < chunk.Count; i++) texts[i] = chunk[i].Text;
+                var embeddings = encoder.Encode(new ArraySegment<string>(texts, 0, chunk.Count), batchSize);
+                writing?.GetAwaiter().GetResult(); // the previous chunk is on disk (or its error surfaces here)
+                (chunk, written) = (written, chunk);
+                var records = written;
+                writing = Task.Factory.StartNew(() =>
+                {
+                    for (int i = 0; i < records.Count; i++) writer.Write(records[i].Id, embeddings[i]);
+                    writer.Flush();
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                count += records.Count;
+                progress.Advance(records.Count);
+                chunk.Clear();
+            }
         }
+        finally
+        {
+            // Never leave the writer running behind an exception: wait for it, and let the first error win.
+            try { writing?.Wait(); } catch (AggregateException) when (writing!.IsFaulted) { }
+        }
+        writing?.GetAwaiter().GetResult();
         writer.Commit();
         progress.Finish();
         return count;
