@@ -2,6 +2,7 @@ using SemanticSearch.Index;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Reembedding;
 using SemanticSearch.Model;
+using SemanticSearch.Model.Configuration;
 
 namespace SemanticSearch.Cli.Tests;
 
@@ -105,6 +106,23 @@ public sealed class ActivateCommandTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("30 documents re-embedded", r.Out);
         Assert.Contains($"model none (keyword-only) → {Fingerprint(ModelB)}", r.Out);
+        AssertSearchesLike(direct, idx);
+    }
+
+    [Fact]
+    public void A_model_of_another_dimension_replaces_every_vector()
+    {
+        string wide = _h.PathOf("wide-model");
+        var config = new BertConfig { VocabSize = 30522, HiddenSize = 48, NumHiddenLayers = 1, NumAttentionHeads = 4, IntermediateSize = 64, MaxPositionEmbeddings = 64 };
+        RandomModelWriter.Write(wide, Path.Combine(IndexCliHarness.SharedData, "bert-base-uncased", "vocab.txt"), config, new RandomModelOptions { Seed = 7, MaxSeqLength = 16 });
+        string corpus = Corpus();
+        string idx = BuildIndex("idx", ModelA, corpus), direct = BuildIndex("direct", wide, corpus);
+
+        var r = IndexCliHarness.Run("activate", "--index", idx, "--model", wide);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("note: dimension changes 32 → 48", r.Err);
+        Assert.Contains("dimension   48", IndexCliHarness.Run("stats", "--index", idx).Out);
+        Assert.Equal(48 * 4, IndexCliHarness.Scalar<long>(idx, "SELECT MIN(length(vector)) FROM vectors"));
         AssertSearchesLike(direct, idx);
     }
 
