@@ -59,16 +59,25 @@ internal static class RemoteActivateCommand
         var progress = new ProgressReporter(stderr, "docs", Math.Max(0, first.TotalSteps - first.Step));
         long lastStep = first.Step;
         JobInfo final = first;
-        server.Run(async c =>
+        try
         {
-            // No deadline: an activation of a large index takes as long as it takes.
-            await foreach (var e in c.WatchJobAsync(started.ActivationId, new CallOptions()))
+            server.Run(async c =>
             {
-                if (e.Job.Step > lastStep) { progress.Advance(e.Job.Step - lastStep); lastStep = e.Job.Step; }
-                final = e.Job;
-            }
-            return true;
-        });
+                // No deadline: an activation of a large index takes as long as it takes.
+                await foreach (var e in c.WatchJobAsync(started.ActivationId, new CallOptions()))
+                {
+                    if (e.Job.Step > lastStep) { progress.Advance(e.Job.Step - lastStep); lastStep = e.Job.Step; }
+                    final = e.Job;
+                }
+                return true;
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            // Losing the watch does not stop the activation on the server; the same command picks it up again.
+            throw new InvalidOperationException($"{e.Message}; activation {started.ActivationId} may still be running on the server " +
+                                                "(run the same command again to follow it)", e);
+        }
         progress.Finish();
         double secs = clock.Elapsed.TotalSeconds;
         if (final.State != JobState.Succeeded)
