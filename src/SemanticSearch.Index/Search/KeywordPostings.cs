@@ -66,6 +66,21 @@ public sealed class KeywordPostings
 
     private bool IsLive(int slot) => (_live[slot >> 6] & (1UL << (slot & 63))) != 0;
 
+    private double[]? _lengthNorms; // per slot: k1·(1 − b + b·D/avgdl), made on first search
+
+    /// <summary>
+    /// The length part of each slot's bm25 denominator under this snapshot's avgdl. FTS5 evaluates it
+    /// as its own subexpression before adding f, so computing it once gives the very same double.
+    /// </summary>
+    private double[] LengthNorms(double avgdl)
+    {
+        if (Volatile.Read(ref _lengthNorms) is { } made) return made;
+        var norms = new double[_slotCount];
+        for (int slot = 0; slot < _slotCount; slot++) norms[slot] = K1 * (1 - B + B * (double)_slotTokens[slot] / avgdl);
+        Volatile.Write(ref _lengthNorms, norms); // racing first searches make identical arrays
+        return norms;
+    }
+
     [ThreadStatic] private static double[]? t_scores;
     [ThreadStatic] private static int[]? t_touched;
 
@@ -84,6 +99,7 @@ public sealed class KeywordPostings
         var w = new double[Columns];
         for (int c = 0; c < Columns; c++) w[c] = c < weights.Count ? weights[c] : 1.0;
         double n = RowCount, avgdl = (double)TotalTokens / n;
+        var norms = LengthNorms(avgdl);
         var scores = t_scores is { } s && s.Length >= _slotCount ? s : t_scores = new double[Math.Max(_slotCount, 1024)];
         var touched = t_touched is { } t && t.Length >= _slotCount ? t : t_touched = new int[Math.Max(_slotCount, 1024)];
         int touchedCount = 0;
@@ -111,8 +127,7 @@ public sealed class KeywordPostings
                     // weight × count is the same double.
                     double f = 0;
                     for (int c = 0; c < Columns; c++) f += w[c] * counts[j * Columns + c];
-                    double d = _slotTokens[slot];
-                    double contribution = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * d / avgdl)));
+                    double contribution = idf * ((f * (K1 + 1.0)) / (f + norms[slot]));
                     if (scores[slot] == 0) touched[touchedCount++] = slot; // every contribution is > 0
                     scores[slot] += contribution;
                 }
@@ -125,18 +140,23 @@ public sealed class KeywordPostings
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private List<ScoredDoc> TopOf(double[] scores, int[] touched, int touchedCount, int k, HashSet<long>? allowed)
     {
         // Min-heap on (score, then larger rowid first): the root is the worst of the best k.
         var heap = new PriorityQueue<long, (double Score, long Doc)>(Math.Min(k, touchedCount) + 1, WorstFirst.Instance);
+        double worstScore = double.NegativeInfinity; // of the heap's root once the heap is full
         for (int i = 0; i < touchedCount; i++)
         {
             int slot = touched[i];
+            double score = scores[slot];
+            if (score < worstScore) continue; // cannot enter: most candidates stop here
             long doc = _slotDoc[slot];
             if (allowed is not null && !allowed.Contains(doc)) continue;
-            var entry = (scores[slot], doc);
+            var entry = (score, doc);
             if (heap.Count < k) heap.Enqueue(doc, entry);
             else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(entry, worst) > 0) heap.DequeueEnqueue(doc, entry);
+            if (heap.Count == k) { heap.TryPeek(out _, out var root); worstScore = root.Score; }
         }
         var result = new List<ScoredDoc>(heap.Count);
         while (heap.TryDequeue(out long doc, out var p)) result.Add(new ScoredDoc(doc, p.Score));
