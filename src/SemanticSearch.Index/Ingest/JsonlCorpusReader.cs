@@ -25,7 +25,7 @@ public static class JsonlCorpusReader
         int i = utf8.IndexOfAnyExcept(" \t\r\f\v"u8);
         if (i < 0) return true;
         // Non-ASCII whitespace (e.g. a no-break space) also makes a blank line, as string.IsNullOrWhiteSpace says.
-        return utf8[i] >= 0x80 && string.IsNullOrWhiteSpace(System.Text.Encoding.UTF8.GetString(utf8));
+        return utf8[i] >= 0x80 && string.IsNullOrWhiteSpace(Encoding.UTF8.GetString(utf8));
     }
 
     /// <summary>
