@@ -100,44 +100,125 @@ public sealed class KeywordPostings
         for (int c = 0; c < Columns; c++) w[c] = c < weights.Count ? weights[c] : 1.0;
         double n = RowCount, avgdl = (double)TotalTokens / n;
         var norms = LengthNorms(avgdl);
+        // Per phrase: term id (-1: no live row has it, so it adds idf·0 to every row) and idf.
+        var phrases = new (int Id, double Idf, bool Clamped)[phraseTerms.Count];
+        bool anyClamped = false, anyOther = false;
+        double clampedBound = 0;
+        for (int p = 0; p < phrases.Length; p++)
+        {
+            phrases[p] = (-1, 0, false);
+            if (!_termIds.TryGetValue(phraseTerms[p], out int id) || id >= _termCount) continue;
+            long hits = LiveHits(id);
+            if (hits == 0) continue;
+            double idf = Math.Log((n - hits + 0.5) / (hits + 0.5));
+            bool clamped = idf <= 0.0;
+            if (clamped) { idf = 1e-6; clampedBound += idf * (K1 + 1.0); anyClamped = true; }
+            else anyOther = true;
+            phrases[p] = (id, idf, clamped);
+        }
         var scores = t_scores is { } s && s.Length >= _slotCount ? s : t_scores = new double[Math.Max(_slotCount, 1024)];
         var touched = t_touched is { } t && t.Length >= _slotCount ? t : t_touched = new int[Math.Max(_slotCount, 1024)];
         int touchedCount = 0;
         try
         {
-            foreach (string term in phraseTerms)
+            if (anyClamped && anyOther)
             {
-                if (!_termIds.TryGetValue(term, out int id) || id >= _termCount) continue;
-                int length = _lengths[id];
-                int[] slots = _slots[id], counts = _counts[id];
-                long hits = length;
-                if (DeadSlots > 0)
-                {
-                    hits = 0;
-                    for (int j = 0; j < length; j++) if (IsLive(slots[j])) hits++;
-                }
-                if (hits == 0) continue; // FTS5 adds idf·0 for every row: nothing
-                double idf = Math.Log((n - hits + 0.5) / (hits + 0.5));
-                if (idf <= 0.0) idf = 1e-6;
-                for (int j = 0; j < length; j++)
-                {
-                    int slot = slots[j];
-                    if (DeadSlots > 0 && !IsLive(slot)) continue;
-                    // FTS5 adds the column weight once per instance; with whole-number weights (2.0, 1.0)
-                    // weight × count is the same double.
-                    double f = 0;
-                    for (int c = 0; c < Columns; c++) f += w[c] * counts[j * Columns + c];
-                    double contribution = idf * ((f * (K1 + 1.0)) / (f + norms[slot]));
-                    if (scores[slot] == 0) touched[touchedCount++] = slot; // every contribution is > 0
-                    scores[slot] += contribution;
-                }
+                // Terms in at least half the rows (idf clamped to 1e-6: "how", "do", "i") are most of the
+                // postings but add < 2.2e-6 each. Rank by the other phrases first; only documents that
+                // could still reach the k-th best with every clamped phrase added are scored exactly.
+                foreach (var phrase in phrases)
+                    if (phrase.Id >= 0 && !phrase.Clamped) Accumulate(phrase.Id, phrase.Idf, w, norms, scores, touched, ref touchedCount);
+                var pruned = ExactTopAmongNear(phrases, clampedBound, k, w, norms, scores, touched, touchedCount, allowed);
+                if (pruned is not null) return pruned;
+                for (int i = 0; i < touchedCount; i++) scores[touched[i]] = 0;
+                touchedCount = 0;
             }
+            foreach (var phrase in phrases)
+                if (phrase.Id >= 0) Accumulate(phrase.Id, phrase.Idf, w, norms, scores, touched, ref touchedCount);
             return TopOf(scores, touched, touchedCount, k, allowed);
         }
         finally
         {
             for (int i = 0; i < touchedCount; i++) scores[touched[i]] = 0;
         }
+    }
+
+    private long LiveHits(int id)
+    {
+        int length = _lengths[id];
+        if (DeadSlots == 0) return length;
+        int[] slots = _slots[id];
+        long hits = 0;
+        for (int j = 0; j < length; j++) if (IsLive(slots[j])) hits++;
+        return hits;
+    }
+
+    /// <summary>One phrase's bm25 term, FTS5's expression: idf·(f·(k1+1))/(f + k1·(1 − b + b·D/avgdl)).</summary>
+    private static double Contribution(double idf, double f, double lengthNorm) => idf * ((f * (K1 + 1.0)) / (f + lengthNorm));
+
+    // FTS5 adds the column weight once per instance; with whole-number weights (2.0, 1.0) weight × count
+    // is the same double.
+    private double Frequency(int[] counts, int posting, double[] w)
+    {
+        double f = 0;
+        for (int c = 0; c < Columns; c++) f += w[c] * counts[posting * Columns + c];
+        return f;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Accumulate(int id, double idf, double[] w, double[] norms, double[] scores, int[] touched, ref int touchedCount)
+    {
+        int length = _lengths[id];
+        int[] slots = _slots[id], counts = _counts[id];
+        for (int j = 0; j < length; j++)
+        {
+            int slot = slots[j];
+            if (DeadSlots > 0 && !IsLive(slot)) continue;
+            double contribution = Contribution(idf, Frequency(counts, j, w), norms[slot]);
+            if (scores[slot] == 0) touched[touchedCount++] = slot; // every contribution is > 0
+            scores[slot] += contribution;
+        }
+    }
+
+    /// <summary>
+    /// With <paramref name="scores"/> holding the unclamped phrases only: the k-th best partial score θ
+    /// (over allowed documents); every document whose partial score plus <paramref name="clampedBound"/>
+    /// reaches θ (with a relative margin far above rounding) is scored exactly, in phrase order, by
+    /// looking its term frequencies up (postings are in slot order); the best k of those by (score,
+    /// rowid) are the answer. Null when fewer than k documents have an unclamped phrase or θ is within
+    /// reach of documents that only have clamped ones: the caller then scores everything.
+    /// </summary>
+    private List<ScoredDoc>? ExactTopAmongNear((int Id, double Idf, bool Clamped)[] phrases, double clampedBound, int k,
+        double[] w, double[] norms, double[] scores, int[] touched, int touchedCount, HashSet<long>? allowed)
+    {
+        var partial = TopOf(scores, touched, touchedCount, k, allowed);
+        if (partial.Count < k) return null;
+        const double Margin = 1e-9;
+        double theta = partial[^1].Score;
+        double reach = clampedBound * (1 + Margin) + theta * Margin;
+        if (clampedBound * (1 + Margin) >= theta * (1 - Margin)) return null;
+        var heap = new PriorityQueue<long, (double Score, long Doc)>(k + 1, WorstFirst.Instance);
+        for (int i = 0; i < touchedCount; i++)
+        {
+            int slot = touched[i];
+            if (scores[slot] + reach < theta) continue;
+            long doc = _slotDoc[slot];
+            if (allowed is not null && !allowed.Contains(doc)) continue;
+            double exact = 0;
+            foreach (var (id, idf, _) in phrases)
+            {
+                if (id < 0) continue;
+                int j = Array.BinarySearch(_slots[id], 0, _lengths[id], slot);
+                if (j >= 0) exact += Contribution(idf, Frequency(_counts[id], j, w), norms[slot]);
+            }
+            var entry = (exact, doc);
+            if (heap.Count < k) heap.Enqueue(doc, entry);
+            else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(entry, worst) > 0) heap.DequeueEnqueue(doc, entry);
+        }
+        var result = new List<ScoredDoc>(heap.Count);
+        while (heap.TryDequeue(out long d, out var p)) result.Add(new ScoredDoc(d, p.Score));
+        result.Reverse();
+        return result;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -165,7 +165,8 @@ internal sealed class KeywordPostingsRefresher : IDisposable
         });
         var slotOfNew = new Dictionary<long, int>();
         foreach (var (doc, _) in rows) slotOfNew[doc] = NewSlot(doc, tokens[doc]);
-        foreach (var ((doc, term), perColumn) in counts) AppendPosting(TermId(term), slotOfNew[doc], perColumn);
+        // In slot order, so each term's postings stay sorted by slot (searches binary-search them).
+        foreach (var ((doc, term), perColumn) in counts.OrderBy(e => slotOfNew[e.Key.Doc])) AppendPosting(TermId(term), slotOfNew[doc], perColumn);
         if (live.Length * 64 < _slotCount) Array.Resize(ref live, (_slotCount + 63) / 64);
         foreach (int slot in slotOfNew.Values) live[slot >> 6] |= 1UL << (slot & 63);
         _live = live;
