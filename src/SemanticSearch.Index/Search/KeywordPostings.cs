@@ -90,7 +90,9 @@ public sealed class KeywordPostings
     /// be the same term), with FTS5's bm25 under <paramref name="weights"/> (one per column, missing
     /// ones 1.0), higher is better. <paramref name="allowed"/> restricts the candidates before the top-k.
     /// Term at a time: each phrase adds its contribution to a per-slot score array, then one pass over
-    /// the touched slots fills a heap.
+    /// the touched slots fills a heap. Phrases whose idf is clamped (in at least half the rows) are
+    /// left out of that pass when other phrases exist and looked up only for documents within reach of
+    /// the k-th best (<see cref="ExactTopAmongNear"/>).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public List<ScoredDoc> Search(IReadOnlyList<string> phraseTerms, int k, IReadOnlyList<double> weights, HashSet<long>? allowed)
