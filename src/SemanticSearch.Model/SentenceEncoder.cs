@@ -152,9 +152,10 @@ public sealed class SentenceEncoder
             // Throughput mode: whole batches run side by side, one per compute thread, and the kernels
             // inside each run single-threaded (a region nested in a region runs inline). Splitting each
             // GEMM, LayerNorm and attention over the threads instead costs a barrier per operation and
-            // shares the cores' caches; measured on 2 cores, batches in parallel took ~2 CPU-s less over
-            // 5,000 texts (BENCHMARKS.md). Largest batches first, so the last one handed out is short
-            // and the threads finish together. Embeddings are bit-identical either way.
+            // shares the cores' caches: over 5,000 texts on 2 cores, 2 threads used 2.2 CPU-s more than 1
+            // thread that way, and 0.3 CPU-s more this way (BENCHMARKS.md, encoding). Largest batches
+            // first, so the last one handed out is short and the threads finish together. Embeddings
+            // are bit-identical either way.
             var order = Enumerable.Range(0, batches.Count).OrderByDescending(b => batches[b].Tokens).ThenBy(b => b).ToArray();
             ComputeThreads.For(order.Length, i =>
             {
