@@ -29,7 +29,7 @@ public sealed class ActivateKillResumeTests : IDisposable
         Assert.True(File.Exists(dll), $"{dll} not found next to the tests");
 
         long stagedAtKill;
-        using (var child = Start(dll, "activate", "--index", idx, "--model", model, "--batch-size", BatchSize.ToString(), "--threads", "1"))
+        using (var child = IndexCliHarness.StartChild(dll, "activate", "--index", idx, "--model", model, "--batch-size", BatchSize.ToString(), "--threads", "1"))
         {
             var clock = Stopwatch.StartNew();
             long cursor = 0;
@@ -63,19 +63,6 @@ public sealed class ActivateKillResumeTests : IDisposable
             string sql = $"SELECT hex(v.vector) FROM vectors v JOIN documents d ON d.doc = v.doc WHERE d.id = 'doc{i:D6}' AND v.window_no = 0";
             Assert.Equal(IndexCliHarness.Scalar<string>(direct, sql), IndexCliHarness.Scalar<string>(idx, sql));
         }
-    }
-
-    private static Process Start(string dll, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
     }
 
     /// <summary>The re-embedding's committed cursor (0 before its first batch).</summary>

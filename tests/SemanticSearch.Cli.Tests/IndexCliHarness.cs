@@ -20,6 +20,23 @@ public sealed class IndexCliHarness : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Starts `dotnet semsearch.dll args…` as a child process (to be killed by durability tests), its
+    /// output drained so a full pipe never blocks it.
+    /// </summary>
+    public static System.Diagnostics.Process StartChild(string dll, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = System.Diagnostics.Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
     public string WriteJsonl(string name, IEnumerable<object> records)
     {
         string path = PathOf(name);

@@ -26,7 +26,7 @@ public class IndexKillDurabilityTests : IDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "semsearch.dll");
         Assert.True(File.Exists(dll), $"{dll} not found next to the tests");
 
-        using (var child = Start(dll, idx, input))
+        using (var child = IndexCliHarness.StartChild(dll, "index", "--index", idx, "--input", input, "--batch-size", BatchSize.ToString()))
         {
             var clock = Stopwatch.StartNew();
             long seen = 0;
@@ -57,18 +57,6 @@ public class IndexKillDurabilityTests : IDisposable
         Assert.Equal(Documents, IndexCliHarness.Scalar<long>(idx, "SELECT COUNT(*) FROM fts WHERE fts MATCH 'body'"));
         var last = IndexCliHarness.Run("search", "--index", idx, "--query", $"title {Documents - 1}", "--advanced", "--top", "1");
         Assert.Contains($"doc{Documents - 1:D6}", last.Out);
-    }
-
-    private static Process Start(string dll, string idx, string input)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "index", "--index", idx, "--input", input, "--batch-size", BatchSize.ToString() }) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
     }
 
     private static long CommittedCount(string idx)
