@@ -15,7 +15,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
                  [--epochs N] [--lr F] [--batch-size N] [--class-weights none|balanced] [--patience N] [--seed N]
                  [--encoder-lr F] [--freeze-layers N] [--warmup-ratio F] [--max-grad-norm F] [--eval-steps N]
                  [--max-steps N] [--probe-first] [--setfit-iterations R] [--setfit-samples-per-class K] [--setfit-batch-size N]
-                 [--text-column NAME] [--label-column NAME] [--overwrite]
+                 [--checkpoint-steps N] [--resume] [--text-column NAME] [--label-column NAME] [--overwrite]
 
           --model DIR         sentence-transformers model folder (copied, never modified)
           --data FILE         JSON Lines {"text", "label"} or {"text", "labels": [...]}, or CSV with a header
@@ -40,6 +40,13 @@ public sealed class ClassifierTrainCommand : ICliCommand
           --setfit-iterations R       rounds of pair sampling, each giving every text a positive and a negative, default 5
           --setfit-samples-per-class K   at most K texts per label take part in pairs (default all); the head sees all
           --setfit-batch-size N       pairs per step of the contrastive stage, default 16
+          --checkpoint-steps N  end-to-end: resume checkpoint every N steps (default 100; 0 = only on Ctrl+C) in
+                              OUTPUT.checkpoint (encoder + head weights, both AdamW states, step, epoch, dropout
+                              position, early-stopping best; replaced atomically, removed when the output is written).
+                              Ctrl+C writes one and stops. Frozen mode has none (seconds: not needed); setfit's
+                              contrastive stage does not checkpoint yet (a killed setfit run starts over)
+          --resume            end-to-end: continue a killed or cancelled run (same options, data and model; a
+                              difference is refused and named); ends bit-identical to an uninterrupted run
           --multi-label       sigmoid head, several labels per text (default: softmax, one label)
           --hidden N          hidden layer of N units (Linear → activation → Linear); default: one linear layer
           --epochs N          default 30;  --lr F default 0.01;  --batch-size N default 32;  --patience N default 5
@@ -71,6 +78,8 @@ public sealed class ClassifierTrainCommand : ICliCommand
             LabelColumn = args.String("label-column") ?? "label",
             Overwrite = args.Flag("overwrite"),
             Mode = mode,
+            CheckpointSteps = args.Int("checkpoint-steps", 100, min: 0),
+            Resume = args.Flag("resume"),
             Encoder = new EncoderTrainingOptions
             {
                 EncoderLearningRate = args.Double("encoder-lr", 2e-5, min: 1e-12, max: 1),
@@ -99,9 +108,14 @@ public sealed class ClassifierTrainCommand : ICliCommand
         };
         // Positional "train" was consumed above; EnsureAllUsed would reject it, so check options only.
         EnsureOnlyKnownOptions(args);
+        if (request.Resume && request.Overwrite) throw new CommandLineException("--resume and --overwrite exclude each other");
+        if (request.Resume && !endToEnd) throw new CommandLineException("--resume applies to --mode end-to-end only (the other modes write no checkpoints)");
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel; // Ctrl+C: end-to-end checkpoints and stops, resumable with --resume
         try
         {
-            var result = ClassifierTrainingRun.Run(request, stderr);
+            var result = ClassifierTrainingRun.Run(request, stderr, cancel.Token);
             var m = result.Evaluation;
             stdout.WriteLine($"wrote {Path.Combine(request.OutputFolder, ClassifierHead.DefaultFolderName)} (mode {ClassifierTrainingRun.ModeName(mode)})");
             stdout.WriteLine($"evaluated on {result.EvaluatedOn}: accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, weighted-F1 {m.WeightedF1:F4}, unknown {m.UnknownCount}/{m.Count}");
@@ -112,6 +126,15 @@ public sealed class ClassifierTrainCommand : ICliCommand
         {
             stderr.WriteLine($"semsearch {Name}: error: {e.Message}");
             return ExitCodes.Failure;
+        }
+        catch (ClassifierTrainingCancelledException e)
+        {
+            stdout.WriteLine($"cancelled after {e.Step}/{e.TotalSteps} steps; continue with the same command plus --resume (checkpoint in {request.CheckpointFolder})");
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
         }
     }
 

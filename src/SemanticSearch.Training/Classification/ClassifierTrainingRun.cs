@@ -19,6 +19,13 @@ public sealed record ClassifierTrainingRequest
     public ClassifierTrainingMode Mode { get; init; } = ClassifierTrainingMode.Frozen;
     /// <summary>Encoder settings of the end-to-end and SetFit modes (ignored in frozen mode).</summary>
     public EncoderTrainingOptions Encoder { get; init; } = new();
+    /// <summary>End-to-end: write the resume checkpoint (OUTPUT.checkpoint/last) every N steps; 0: only when cancelled.</summary>
+    public int CheckpointSteps { get; init; } = 100;
+    /// <summary>End-to-end: continue from OUTPUT.checkpoint/last.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Where an end-to-end run keeps its resume checkpoint: beside the output, which only appears when complete.</summary>
+    public string CheckpointFolder => Path.GetFullPath(OutputFolder).TrimEnd('/') + ".checkpoint";
 }
 
 public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds);
@@ -34,7 +41,7 @@ public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead T
 /// </summary>
 public static class ClassifierTrainingRun
 {
-    public static ClassifierTrainingResult Run(ClassifierTrainingRequest request, TextWriter log)
+    public static ClassifierTrainingResult Run(ClassifierTrainingRequest request, TextWriter log, CancellationToken cancellation = default)
     {
         string model = Path.GetFullPath(request.ModelFolder), output = Path.GetFullPath(request.OutputFolder);
         if (!Directory.Exists(model)) throw new DirectoryNotFoundException($"model folder not found: {request.ModelFolder}");
@@ -52,6 +59,11 @@ public static class ClassifierTrainingRun
                 if (validation[i].Labels.Count != 1)
                     throw new Data.TrainingDataException(request.ValidationFile!, null, $"text #{i + 1} has {validation[i].Labels.Count} labels; single-label evaluation needs exactly one");
 
+        var checkpoints = new Loop.CheckpointStore(request.CheckpointFolder);
+        if (request.Resume && request.Mode != ClassifierTrainingMode.EndToEnd)
+            throw new ArgumentException($"--resume applies to --mode end-to-end only (mode {ModeName(request.Mode)} has no checkpoints)");
+        if (request.Mode == ClassifierTrainingMode.EndToEnd && !request.Resume && !request.Overwrite && checkpoints.HasLast)
+            throw new IOException($"{checkpoints.Root} holds the checkpoint of an interrupted run: pass --resume to continue it or --overwrite to start over");
         var encoder = SentenceEncoder.Load(model);
         if (request.Mode != ClassifierTrainingMode.Frozen) request.Encoder.Validate();
         if (request.Mode == ClassifierTrainingMode.SetFit && space.MultiLabel)
@@ -77,8 +89,10 @@ public static class ClassifierTrainingRun
                     request.Options with { LearningRate = 1e-2, Epochs = 30 }).Head;
                 log.WriteLine($"linear probe trained on the frozen encoder in {clock.Elapsed.TotalSeconds:F1} s; end-to-end starts from it");
             }
+            var checkpointing = new EndToEndCheckpointing(checkpoints, request.CheckpointSteps, request.Resume, EndToEndRunSignature.Of(request, encoder.Fingerprint, train, validation))
+                { Cancellation = cancellation };
             trained = EndToEndTrainer.Train(encoder, train.Select(t => t.Text).ToList(), space, singleTargets, multiTargets, request.Options, request.Encoder,
-                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log, probe);
+                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log, probe, checkpointing);
             bodySeconds = clock.Elapsed.TotalSeconds;
             log.WriteLine($"trained encoder + head end to end in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
             clock.Restart();
@@ -143,6 +157,7 @@ public static class ClassifierTrainingRun
                 ["train_seconds"] = trained.Seconds, ["encoder_train_seconds"] = bodySeconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
             });
             Replace(staging, output);
+            checkpoints.Delete(); // the run is complete; its checkpoint would only take space
         }
         catch
         {

@@ -27,7 +27,8 @@ public static class EndToEndTrainer
     public const string PendingFingerprint = "pending-end-to-end";
 
     public static TrainedHead Train(SentenceEncoder encoder, IReadOnlyList<string> texts, LabelSpace space, int[]? singleTargets, float[]? multiTargets,
-        HeadTrainingOptions options, EncoderTrainingOptions encoderOptions, TextValidationSet? validation, TextWriter log, ClassifierHead? initialHead = null)
+        HeadTrainingOptions options, EncoderTrainingOptions encoderOptions, TextValidationSet? validation, TextWriter log, ClassifierHead? initialHead = null,
+        EndToEndCheckpointing? checkpointing = null)
     {
         options.Validate();
         encoderOptions.Validate();
@@ -75,7 +76,37 @@ public static class EndToEndTrainer
         double bestF1 = double.NegativeInfinity, lossSum = 0;
         int bestStep = 0, bestEpoch = 0, sinceBest = 0, lossRows = 0, nonFinite = 0, step = 0, epoch = 0;
         float[][]? best = null;
-        int d = encoder.Dimension;
+        int d = encoder.Dimension, lastEvalStep = -1, resumedStep = 0, firstBatch = 0;
+        var optimizers = new[] { encoderOptimizer, headOptimizer };
+        if (checkpointing is { Resume: true })
+        {
+            var store = checkpointing.Store;
+            if (!store.HasLast) throw new InvalidOperationException($"--resume: no checkpoint in {store.Root}");
+            string written = store.PeekLastState().RunSignature;
+            if (written != checkpointing.RunSignature)
+                throw new InvalidOperationException($"--resume: the checkpoint in {store.Root} was written by a run with other options, data or model:\n" +
+                                                    RunSignatureDifference.Describe(written, checkpointing.RunSignature));
+            var (state, progress, saved) = EndToEndProgress.Load(store, everything, optimizers);
+            step = resumedStep = checked((int)state.Step);
+            graph.DropoutStep = state.DropoutStep;
+            (bestF1, bestStep, sinceBest, nonFinite) = (state.BestMetric ?? double.NegativeInfinity, checked((int)state.BestStep), state.EvalsWithoutImprovement, state.ConsecutiveNonFinite);
+            (bestEpoch, lossSum, lossRows, lastEvalStep, best) = (progress.BestEpoch, progress.LossSum, progress.LossRows, progress.LastEvalStep, saved);
+            history.AddRange(progress.History);
+            epoch = progress.Epoch - 1; // the loop below starts (and shuffles for) the checkpoint's epoch
+            for (int e = 0; e < epoch; e++) random.Shuffle(order);
+            firstBatch = (step - epoch * stepsPerEpoch) * options.BatchSize;
+            log.WriteLine($"resuming at step {step}/{total} (epoch {progress.Epoch}) from {store.LastDirectory}");
+        }
+        else checkpointing?.Store.Delete();
+
+        void SaveCheckpoint() => EndToEndProgress.Save(checkpointing!.Store, new LoopState
+        {
+            Step = step, DropoutStep = graph.DropoutStep, BestMetric = best is null ? null : bestF1, BestStep = bestStep,
+            EvalsWithoutImprovement = sinceBest, ConsecutiveNonFinite = nonFinite, RunSignature = checkpointing.RunSignature,
+        }, new EndToEndProgress
+        {
+            Epoch = epoch, BestEpoch = bestEpoch, LossSum = lossSum, LossRows = lossRows, LastEvalStep = lastEvalStep, History = [.. history], HasBest = best is not null,
+        }, everything, optimizers, best);
         var local = Enumerable.Range(0, options.BatchSize).ToArray();
         log.WriteLine($"end-to-end: {n} texts, {total} steps of {options.BatchSize} ({encoderParameters.Count} encoder tensors trainable" +
                       $"{(encoderOptions.FreezeLayers > 0 ? $", embeddings + {encoderOptions.FreezeLayers} bottom layers frozen" : "")}), " +
@@ -108,13 +139,23 @@ public static class EndToEndTrainer
 
         var trainingClock = Stopwatch.StartNew();
         bool stop = false;
-        int lastEvalStep = -1;
         while (!stop && step < total)
         {
             epoch++;
             random.Shuffle(order);
-            for (int start = 0; start < n && step < total; start += options.BatchSize)
+            for (int start = firstBatch; start < n && step < total; start += options.BatchSize)
             {
+                // Checkpoints are taken before a step, after the previous step's evaluations and the epoch's shuffle.
+                if (checkpointing is not null)
+                {
+                    bool cancelled = checkpointing.Cancellation.IsCancellationRequested;
+                    if (cancelled || (checkpointing.EverySteps > 0 && step > resumedStep && step % checkpointing.EverySteps == 0))
+                    {
+                        SaveCheckpoint();
+                        if (cancelled) throw new ClassifierTrainingCancelledException(step, total, checkpointing.Store.LastDirectory);
+                        log.WriteLine($"checkpoint at step {step}/{total}");
+                    }
+                }
                 int rows = Math.Min(options.BatchSize, n - start);
                 var batch = order.AsSpan(start, rows);
                 var batchIds = new int[rows][];
@@ -153,6 +194,7 @@ public static class EndToEndTrainer
                     if (stop = Evaluate()) break;
                 }
             }
+            firstBatch = 0;
             if (!stop && lastEvalStep != step) { lastEvalStep = step; stop = Evaluate(); }
             if (validation is null)
             {

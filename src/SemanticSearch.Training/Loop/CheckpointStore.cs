@@ -45,17 +45,32 @@ public sealed class CheckpointStore
     public bool HasLast => AtomicDirectory.Exists(LastDirectory);
     public bool HasBest => AtomicDirectory.Exists(BestDirectory);
 
-    public void SaveLast(LoopState state, IReadOnlyList<TrainableParameter> parameters, AdamW optimizer)
+    public void SaveLast(LoopState state, IReadOnlyList<TrainableParameter> parameters, AdamW optimizer) => SaveLast(state, parameters, [optimizer]);
+
+    /// <summary>
+    /// Several optimizers (e.g. encoder and head at their own learning rates) go to optimizer.bin, optimizer-1.bin, …;
+    /// <paramref name="extraFiles"/> are trainer-owned files (early-stopping snapshot, trainer counters) written in the
+    /// same atomic replacement, so they can never be from another step than the weights.
+    /// </summary>
+    public void SaveLast(LoopState state, IReadOnlyList<TrainableParameter> parameters, IReadOnlyList<AdamW> optimizers,
+        IReadOnlyDictionary<string, Action<Stream>>? extraFiles = null)
     {
         Directory.CreateDirectory(Root);
         AtomicDirectory.Replace(LastDirectory, dir =>
         {
             Write(Path.Combine(dir, ParametersFile), s => ParameterSnapshotFile.Save(parameters, s));
-            Write(Path.Combine(dir, OptimizerFile), s => AdamWStateFile.Save(optimizer, s));
+            for (int i = 0; i < optimizers.Count; i++)
+            {
+                var optimizer = optimizers[i];
+                Write(Path.Combine(dir, OptimizerFileName(i)), s => AdamWStateFile.Save(optimizer, s));
+            }
+            foreach (var (name, write) in extraFiles ?? new Dictionary<string, Action<Stream>>()) Write(Path.Combine(dir, name), write);
             // state.json last: its presence inside the directory marks the other files as written.
             Write(Path.Combine(dir, StateFile), s => JsonSerializer.Serialize(s, state, JsonOptions));
         });
     }
+
+    private static string OptimizerFileName(int index) => index == 0 ? OptimizerFile : $"optimizer-{index}.bin";
 
     public void SaveBest(IReadOnlyList<TrainableParameter> parameters)
     {
@@ -64,24 +79,37 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Restores weights and optimizer moments from <c>last/</c> and returns the loop state.</summary>
-    public LoopState LoadLast(IReadOnlyList<TrainableParameter> parameters, AdamW optimizer)
+    public LoopState LoadLast(IReadOnlyList<TrainableParameter> parameters, AdamW optimizer) => LoadLast(parameters, [optimizer]);
+
+    /// <summary>As <see cref="LoadLast(IReadOnlyList{TrainableParameter}, AdamW)"/> for the optimizers and extra files of the multi-optimizer <c>SaveLast</c>.</summary>
+    public LoopState LoadLast(IReadOnlyList<TrainableParameter> parameters, IReadOnlyList<AdamW> optimizers,
+        IReadOnlyDictionary<string, Action<Stream, string>>? extraFiles = null)
+    {
+        var state = PeekLastState();
+        Read(Path.Combine(LastDirectory, ParametersFile), (s, name) => ParameterSnapshotFile.Restore(parameters, s, name));
+        for (int i = 0; i < optimizers.Count; i++)
+        {
+            var optimizer = optimizers[i];
+            Read(Path.Combine(LastDirectory, OptimizerFileName(i)), (s, name) => AdamWStateFile.Load(optimizer, s, name));
+        }
+        foreach (var (name, read) in extraFiles ?? new Dictionary<string, Action<Stream, string>>()) Read(Path.Combine(LastDirectory, name), read);
+        return state;
+    }
+
+    /// <summary>The state.json of <c>last/</c> alone (to compare run signatures before loading any weights).</summary>
+    public LoopState PeekLastState()
     {
         AtomicDirectory.Recover(LastDirectory);
         string statePath = Path.Combine(LastDirectory, StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"no checkpoint to resume from: {statePath} does not exist", statePath);
-        LoopState state;
         try
         {
-            state = JsonSerializer.Deserialize<LoopState>(File.ReadAllText(statePath), JsonOptions)
-                ?? throw new InvalidDataException($"{statePath}: empty checkpoint state");
+            return JsonSerializer.Deserialize<LoopState>(File.ReadAllText(statePath), JsonOptions) ?? throw new InvalidDataException($"{statePath}: empty checkpoint state");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{statePath}: not a checkpoint state ({e.Message})", e);
         }
-        Read(Path.Combine(LastDirectory, ParametersFile), (s, name) => ParameterSnapshotFile.Restore(parameters, s, name));
-        Read(Path.Combine(LastDirectory, OptimizerFile), (s, name) => AdamWStateFile.Load(optimizer, s, name));
-        return state;
     }
 
     public void RestoreBest(IReadOnlyList<TrainableParameter> parameters)
