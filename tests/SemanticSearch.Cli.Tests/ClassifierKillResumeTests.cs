@@ -92,7 +92,7 @@ public sealed class ClassifierKillResumeTests : IDisposable
         Assert.Contains("--resume and --overwrite exclude each other", both.Err);
         var frozen = IndexCliHarness.Run("classifier", "train", "--model", ActivateCommandTests.FixtureModel("mini-mean-f32"), "--data", data, "--output", output, "--resume");
         Assert.Equal(2, frozen.Code);
-        Assert.Contains("--mode end-to-end only", frozen.Err);
+        Assert.Contains("--resume applies to --mode end-to-end and setfit", frozen.Err);
         var missing = IndexCliHarness.Run(Train(data, output, "--resume"));
         Assert.Equal(1, missing.Code);
         Assert.Contains("no checkpoint", missing.Err);

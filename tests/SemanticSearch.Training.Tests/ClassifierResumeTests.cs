@@ -101,6 +101,33 @@ public sealed class ClassifierResumeTests : IDisposable
     }
 
     [Fact]
+    public void SetFitStageCancelledOrDiedAndResumedEndsBitIdentical()
+    {
+        ClassifierTrainingRequest SetFit(string output, int checkpointSteps = 0) => Request(output, checkpointSteps) with
+        {
+            Mode = ClassifierTrainingMode.SetFit, Encoder = new EncoderTrainingOptions { EncoderLearningRate = 2e-3, SetFitIterations = 2, SetFitBatchSize = 8 },
+        };
+        Action<string> At(int step, Action act) => line => { if (line.StartsWith($"setfit step {step}/12 ", StringComparison.Ordinal)) act(); };
+        var straight = SetFit("setfit-straight");
+        ClassifierTrainingRun.Run(straight, TextWriter.Null); // 2 rounds × 24 texts × 2 pairs / 8 = 12 steps
+
+        var died = SetFit("setfit-died", checkpointSteps: 5);
+        Assert.Throws<IOException>(() => ClassifierTrainingRun.Run(died, new Log(At(7, () => throw new IOException("process died")))));
+        using var cancel = new CancellationTokenSource();
+        var e = Assert.Throws<ClassifierTrainingCancelledException>(() => ClassifierTrainingRun.Run(died with { Resume = true }, new Log(At(9, cancel.Cancel)), cancel.Token));
+        Assert.Equal(9, e.Step);
+        var lr = Assert.Throws<InvalidOperationException>(() => ClassifierTrainingRun.Run(
+            died with { Resume = true, Encoder = died.Encoder with { SetFitIterations = 3 } }, TextWriter.Null));
+        Assert.Contains("setfit-iterations: 2 in the checkpoint, 3 now", lr.Message);
+        var log = new StringWriter();
+        ClassifierTrainingRun.Run(died with { Resume = true }, log);
+        Assert.Contains("setfit step 10/12 ", log.ToString()); // continued after the Ctrl+C checkpoint at step 9 …
+        Assert.DoesNotContain("setfit step 9/12 ", log.ToString()); // … without redoing steps
+        AssertSameWeights(straight.OutputFolder, died.OutputFolder);
+        Assert.False(Directory.Exists(died.CheckpointFolder));
+    }
+
+    [Fact]
     public void ResumeRefusesAMissingCheckpointAndOtherOptionsDataOrModel()
     {
         var request = Request("refused");
@@ -123,6 +150,8 @@ public sealed class ClassifierResumeTests : IDisposable
             request with { Resume = true, ModelFolder = Path.Combine(ReferenceFixture.RepoRoot(), "tests", "fixtures", "reference", "models", "mini-cls-f16-prefixed") }, TextWriter.Null));
         Assert.Contains("  model: ", model.Message);
         Assert.Throws<ArgumentException>(() => ClassifierTrainingRun.Run(request with { Resume = true, Mode = ClassifierTrainingMode.Frozen }, TextWriter.Null));
+        var setfit = Assert.Throws<InvalidOperationException>(() => ClassifierTrainingRun.Run(request with { Resume = true, Mode = ClassifierTrainingMode.SetFit }, TextWriter.Null));
+        Assert.Contains("no checkpoint", setfit.Message); // end-to-end's checkpoint is not a SetFit stage's
         // The refusals left the checkpoint alone: the right command still resumes.
         ClassifierTrainingRun.Run(request with { Resume = true }, TextWriter.Null);
         Assert.True(File.Exists(Path.Combine(request.OutputFolder, "classifier", "model.safetensors")));

@@ -40,13 +40,14 @@ public sealed class ClassifierTrainCommand : ICliCommand
           --setfit-iterations R       rounds of pair sampling, each giving every text a positive and a negative, default 5
           --setfit-samples-per-class K   at most K texts per label take part in pairs (default all); the head sees all
           --setfit-batch-size N       pairs per step of the contrastive stage, default 16
-          --checkpoint-steps N  end-to-end: resume checkpoint every N steps (default 100; 0 = only on Ctrl+C) in
-                              OUTPUT.checkpoint (encoder + head weights, both AdamW states, step, epoch, dropout
-                              position, early-stopping best; replaced atomically, removed when the output is written).
-                              Ctrl+C writes one and stops. Frozen mode has none (seconds: not needed); setfit's
-                              contrastive stage does not checkpoint yet (a killed setfit run starts over)
-          --resume            end-to-end: continue a killed or cancelled run (same options, data and model; a
-                              difference is refused and named); ends bit-identical to an uninterrupted run
+          --checkpoint-steps N  end-to-end, setfit: resume checkpoint every N steps (default 100; 0 = only on Ctrl+C)
+                              in OUTPUT.checkpoint, replaced atomically, removed when the output is written.
+                              End-to-end: encoder + head weights, both AdamW states, step, epoch, dropout position,
+                              early-stopping best. Setfit: its contrastive stage's (the fine-tuning loop's checkpoint;
+                              the head after it takes seconds and is retrained). Ctrl+C writes one and stops.
+                              Frozen mode has none (seconds: not needed)
+          --resume            end-to-end, setfit: continue a killed or cancelled run (same options, data and model;
+                              a difference is refused and named); ends bit-identical to an uninterrupted run
           --multi-label       sigmoid head, several labels per text (default: softmax, one label)
           --hidden N          hidden layer of N units (Linear → activation → Linear); default: one linear layer
           --epochs N          default 30;  --lr F default 0.01;  --batch-size N default 32;  --patience N default 5
@@ -109,10 +110,11 @@ public sealed class ClassifierTrainCommand : ICliCommand
         // Positional "train" was consumed above; EnsureAllUsed would reject it, so check options only.
         EnsureOnlyKnownOptions(args);
         if (request.Resume && request.Overwrite) throw new CommandLineException("--resume and --overwrite exclude each other");
-        if (request.Resume && !endToEnd) throw new CommandLineException("--resume applies to --mode end-to-end only (the other modes write no checkpoints)");
+        if (request.Resume && mode == ClassifierTrainingMode.Frozen)
+            throw new CommandLineException("--resume applies to --mode end-to-end and setfit (frozen mode takes seconds and writes no checkpoints)");
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel; // Ctrl+C: end-to-end checkpoints and stops, resumable with --resume
+        Console.CancelKeyPress += onCancel; // Ctrl+C: end-to-end and setfit checkpoint and stop, resumable with --resume
         try
         {
             var result = ClassifierTrainingRun.Run(request, stderr, cancel.Token);

@@ -19,13 +19,21 @@ public sealed record ClassifierTrainingRequest
     public ClassifierTrainingMode Mode { get; init; } = ClassifierTrainingMode.Frozen;
     /// <summary>Encoder settings of the end-to-end and SetFit modes (ignored in frozen mode).</summary>
     public EncoderTrainingOptions Encoder { get; init; } = new();
-    /// <summary>End-to-end: write the resume checkpoint (OUTPUT.checkpoint/last) every N steps; 0: only when cancelled.</summary>
+    /// <summary>End-to-end and SetFit: write the resume checkpoint every N steps; 0: only when cancelled.</summary>
     public int CheckpointSteps { get; init; } = 100;
-    /// <summary>End-to-end: continue from OUTPUT.checkpoint/last.</summary>
+    /// <summary>End-to-end and SetFit: continue from the checkpoint in <see cref="CheckpointFolder"/>.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Where an end-to-end run keeps its resume checkpoint: beside the output, which only appears when complete.</summary>
+    /// <summary>Where a run that trains the encoder keeps its resume checkpoint: beside the output, which only appears when complete.</summary>
     public string CheckpointFolder => Path.GetFullPath(OutputFolder).TrimEnd('/') + ".checkpoint";
+
+    /// <summary>SetFit's contrastive stage runs the fine-tuning loop here; the loop keeps its checkpoints in its checkpoints/.</summary>
+    public string SetFitWorkFolder => Path.Combine(CheckpointFolder, "setfit");
+
+    /// <summary>The resume checkpoint of this mode: end-to-end's own in last/, or the fine-tuning loop's of SetFit's stage.</summary>
+    public Loop.CheckpointStore Checkpoints => Mode == ClassifierTrainingMode.SetFit
+        ? new Loop.CheckpointStore(Path.Combine(SetFitWorkFolder, Loop.FineTuner.CheckpointFolderName))
+        : new Loop.CheckpointStore(CheckpointFolder);
 }
 
 public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds);
@@ -59,18 +67,17 @@ public static class ClassifierTrainingRun
                 if (validation[i].Labels.Count != 1)
                     throw new Data.TrainingDataException(request.ValidationFile!, null, $"text #{i + 1} has {validation[i].Labels.Count} labels; single-label evaluation needs exactly one");
 
-        var checkpoints = new Loop.CheckpointStore(request.CheckpointFolder);
-        if (request.Resume && request.Mode != ClassifierTrainingMode.EndToEnd)
-            throw new ArgumentException($"--resume applies to --mode end-to-end only (mode {ModeName(request.Mode)} has no checkpoints)");
-        if (request.Mode == ClassifierTrainingMode.EndToEnd && !request.Resume && !request.Overwrite && checkpoints.HasLast)
-            throw new IOException($"{checkpoints.Root} holds the checkpoint of an interrupted run: pass --resume to continue it or --overwrite to start over");
+        var checkpoints = request.Checkpoints;
+        if (request.Resume && request.Mode == ClassifierTrainingMode.Frozen)
+            throw new ArgumentException("--resume applies to --mode end-to-end and setfit (frozen mode takes seconds and has no checkpoints)");
+        if (request.Mode != ClassifierTrainingMode.Frozen && !request.Resume && !request.Overwrite && checkpoints.HasLast)
+            throw new IOException($"{request.CheckpointFolder} holds the checkpoint of an interrupted run: pass --resume to continue it or --overwrite to start over");
         var encoder = SentenceEncoder.Load(model);
         if (request.Mode != ClassifierTrainingMode.Frozen) request.Encoder.Validate();
         if (request.Mode == ClassifierTrainingMode.SetFit && space.MultiLabel)
             throw new ArgumentException("--mode setfit needs one label per text (its pairs are same-label / different-label); use frozen or end-to-end for --multi-label");
         string staging = output.TrimEnd('/') + $".partial-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        string setFitWork = staging + ".setfit";
         var validationGold = validation?.Select(v => v.Labels).ToList();
         int[]? singleTargets = space.MultiLabel ? null : space.SingleTargets(train);
         float[]? multiTargets = space.MultiLabel ? space.MultiTargets(train) : null;
@@ -89,7 +96,7 @@ public static class ClassifierTrainingRun
                     request.Options with { LearningRate = 1e-2, Epochs = 30 }).Head;
                 log.WriteLine($"linear probe trained on the frozen encoder in {clock.Elapsed.TotalSeconds:F1} s; end-to-end starts from it");
             }
-            var checkpointing = new EndToEndCheckpointing(checkpoints, request.CheckpointSteps, request.Resume, EndToEndRunSignature.Of(request, encoder.Fingerprint, train, validation))
+            var checkpointing = new EndToEndCheckpointing(checkpoints, request.CheckpointSteps, request.Resume, ClassifierRunSignature.Of(request, encoder.Fingerprint, train, validation))
                 { Cancellation = cancellation };
             trained = EndToEndTrainer.Train(encoder, train.Select(t => t.Text).ToList(), space, singleTargets, multiTargets, request.Options, request.Encoder,
                 validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log, probe, checkpointing);
@@ -105,16 +112,13 @@ public static class ClassifierTrainingRun
         {
             if (request.Mode == ClassifierTrainingMode.SetFit)
             {
-                try
-                {
-                    var pairs = SetFitBodyTrainer.GeneratePairs(train.Select(t => t.Text).ToList(), singleTargets!, request.Encoder.SetFitIterations,
-                        request.Encoder.SetFitSamplesPerClass, request.Options.Seed);
-                    SetFitBodyTrainer.Train(encoder, pairs, request.Options, request.Encoder, setFitWork, log);
-                }
-                finally
-                {
-                    if (Directory.Exists(setFitWork)) Directory.Delete(setFitWork, true);
-                }
+                string signature = ClassifierRunSignature.Of(request, encoder.Fingerprint, train, validation);
+                SetFitRunSignatureFile.Check(request, checkpoints, signature);
+                var pairs = SetFitBodyTrainer.GeneratePairs(train.Select(t => t.Text).ToList(), singleTargets!, request.Encoder.SetFitIterations,
+                    request.Encoder.SetFitSamplesPerClass, request.Options.Seed);
+                var body = SetFitBodyTrainer.Train(encoder, pairs, request.Options, request.Encoder, request.SetFitWorkFolder, log,
+                    request.CheckpointSteps, request.Resume, cancellation);
+                if (body.Outcome == Loop.TrainingOutcome.Cancelled) throw new ClassifierTrainingCancelledException(body.Steps, body.TotalSteps, checkpoints.LastDirectory);
                 bodySeconds = clock.Elapsed.TotalSeconds;
                 log.WriteLine($"setfit: contrastive stage done in {bodySeconds:F1} s; training the head on the new embeddings");
                 clock.Restart();
@@ -157,7 +161,7 @@ public static class ClassifierTrainingRun
                 ["train_seconds"] = trained.Seconds, ["encoder_train_seconds"] = bodySeconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
             });
             Replace(staging, output);
-            checkpoints.Delete(); // the run is complete; its checkpoint would only take space
+            if (Directory.Exists(request.CheckpointFolder)) Directory.Delete(request.CheckpointFolder, true); // complete: the checkpoint would only take space
         }
         catch
         {

@@ -74,37 +74,3 @@ internal sealed record EndToEndProgress
     private static List<(string, float[])> Named(IReadOnlyList<TrainableParameter> everything, float[][] values) =>
         everything.Select((p, i) => (p.Name, values[i])).ToList();
 }
-
-/// <summary>
-/// What must match for --resume to continue the same end-to-end run: every option that changes the batch order,
-/// schedule, dropout or loss, the training and validation data, and the starting model. Keys are the CLI's option
-/// names, so a refused resume names the option that differs.
-/// </summary>
-public static class EndToEndRunSignature
-{
-    public static string Of(ClassifierTrainingRequest request, string modelFingerprint, IReadOnlyList<LabeledText> train, IReadOnlyList<LabeledText>? validation)
-    {
-        var o = request.Options;
-        var e = request.Encoder;
-        return $"model={modelFingerprint};data={DataHash(train)};validation={(validation is null ? "none" : DataHash(validation))};" +
-               $"multi-label={o.MultiLabel};hidden={o.HiddenSize?.ToString() ?? "none"};activation={o.Activation};epochs={o.Epochs};lr={o.LearningRate:R};" +
-               $"batch-size={o.BatchSize};weight-decay={o.WeightDecay:R};class-weights={(o.BalancedClassWeights ? "balanced" : "none")};patience={o.Patience};seed={o.Seed};" +
-               $"encoder-lr={e.EncoderLearningRate:R};freeze-layers={e.FreezeLayers};warmup-ratio={e.WarmupRatio:R};max-grad-norm={e.MaxGradNorm:R};" +
-               $"dropout={e.HiddenDropout:R},{e.AttentionDropout:R};eval-steps={e.EvalSteps};max-steps={e.MaxSteps};probe-first={e.WarmStartHead};" +
-               $"encode-batch-size={e.EncodeBatchSize}";
-    }
-
-    /// <summary>SHA-256 (first 16 hex digits) over texts and labels in order: another file with the same rows matches.</summary>
-    private static string DataHash(IReadOnlyList<LabeledText> rows)
-    {
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var row in rows)
-        {
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(row.Text));
-            sha.AppendData([0]);
-            foreach (var label in row.Labels) { sha.AppendData(System.Text.Encoding.UTF8.GetBytes(label)); sha.AppendData([1]); }
-            sha.AppendData([2]);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
-    }
-}

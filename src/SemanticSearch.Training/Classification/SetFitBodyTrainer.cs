@@ -48,9 +48,13 @@ public static class SetFitBodyTrainer
         return pairs;
     }
 
-    /// <summary>Fine-tunes <paramref name="encoder"/> in place; the loop's metrics.jsonl and chart are left in <paramref name="workDirectory"/>.</summary>
+    /// <summary>
+    /// Fine-tunes <paramref name="encoder"/> in place; the loop's metrics.jsonl, chart and resume checkpoints (every
+    /// <paramref name="checkpointSteps"/> steps and on cancellation) are in <paramref name="workDirectory"/>.
+    /// </summary>
     public static FineTuneResult Train(SentenceEncoder encoder, IReadOnlyList<ScoredPairExample> pairs, HeadTrainingOptions options,
-        EncoderTrainingOptions encoderOptions, string workDirectory, TextWriter log)
+        EncoderTrainingOptions encoderOptions, string workDirectory, TextWriter log, int checkpointSteps = 0, bool resume = false,
+        CancellationToken cancellation = default)
     {
         encoderOptions.Validate();
         int layers = encoder.Transformer.Config.NumHiddenLayers;
@@ -68,9 +72,9 @@ public static class SetFitBodyTrainer
             OutputDirectory = workDirectory, Loss = TrainingLossKind.Cosine, Epochs = 1, BatchSize = encoderOptions.SetFitBatchSize,
             LearningRate = encoderOptions.EncoderLearningRate, WarmupRatio = encoderOptions.WarmupRatio, WeightDecay = options.WeightDecay,
             MaxGradNorm = encoderOptions.MaxGradNorm, FreezeLayers = encoderOptions.FreezeLayers, FreezeEmbeddings = encoderOptions.FreezeLayers > 0,
-            CheckpointSteps = 0, Seed = options.Seed, EvaluationBatchSize = encoderOptions.EncodeBatchSize,
+            CheckpointSteps = checkpointSteps, Resume = resume, Seed = options.Seed, EvaluationBatchSize = encoderOptions.EncodeBatchSize,
         };
-        var result = new FineTuner(body, TrainingExamples.FromScoredPairs(used), fineTune).Run(new LogProgress(log));
+        var result = new FineTuner(body, TrainingExamples.FromScoredPairs(used), fineTune).Run(new LogProgress(log), cancellation);
         encoder.InvalidateFingerprint();
         return result;
     }
