@@ -21,6 +21,12 @@ public sealed class ClassifierKillResumeTests : IDisposable
         "--patience", "100", "--seed", "11", "--checkpoint-steps", "10", .. more,
     ];
 
+    private const int SigInt = 2;
+
+    /// <summary>kill(2) directly: spawning /bin/kill could take longer than the ~60 steps (~1.5 s) left to interrupt.</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private static string Sha(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>Starts the CLI in a child process, collecting its output; <paramref name="onStderr"/> sees each stderr line.</summary>
@@ -65,7 +71,7 @@ public sealed class ClassifierKillResumeTests : IDisposable
         // Resume, and press "Ctrl+C" (SIGINT) once it has resumed: it checkpoints, says how to continue, exits 1.
         var (interrupted, stdout) = Start(Train(data, resumed, "--resume"), (child, line) =>
         {
-            if (line.StartsWith("resuming at step", StringComparison.Ordinal)) Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
+            if (line.StartsWith("resuming at step", StringComparison.Ordinal)) Assert.Equal(0, Kill(child.Id, SigInt));
         });
         Assert.True(interrupted.WaitForExit(120_000), "the interrupted child did not exit");
         interrupted.WaitForExit(); // drains the output handlers
