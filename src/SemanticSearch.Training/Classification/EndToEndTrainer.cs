@@ -20,7 +20,8 @@ public sealed record TextValidationSet(IReadOnlyList<string> Texts, IReadOnlyLis
 /// encoder + head weights are restored at the end (early stopping after <see cref="HeadTrainingOptions.Patience"/>
 /// evaluations without improvement). Seeded: shuffling, head initialisation and dropout masks all derive from
 /// <see cref="HeadTrainingOptions.Seed"/>. The encoder's weights are changed in place. The head starts from random
-/// weights, or from a frozen-mode head (linear probe, then fine-tune).
+/// weights, or from a frozen-mode head (linear probe, then fine-tune). With <see cref="EndToEndCheckpointing"/> it
+/// checkpoints before every N-th step and on cancellation, and a resumed run ends bit-identical to an uninterrupted one.
 /// </summary>
 public static class EndToEndTrainer
 {
