@@ -24,8 +24,32 @@ public static class AdamWStateFile
             var (m, v) = optimizer.State(name);
             w.Write(name);
             w.Write(m.Length);
-            foreach (float x in m) w.Write(x);
-            foreach (float x in v) w.Write(x);
+            WriteFloats(w, m);
+            WriteFloats(w, v);
+        }
+    }
+
+    // Whole arrays at once: one BinaryWriter.Write per float made a checkpoint of a 22M-parameter model's
+    // moments take ~1.8 s. The file stays little-endian on any machine (per-float fallback on big-endian).
+    private static void WriteFloats(BinaryWriter w, float[] values)
+    {
+        if (BitConverter.IsLittleEndian) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        else foreach (float x in values) w.Write(x);
+    }
+
+    private static void ReadFloats(BinaryReader r, float[] values)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            for (int k = 0; k < values.Length; k++) values[k] = r.ReadSingle();
+            return;
+        }
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        while (!bytes.IsEmpty)
+        {
+            int read = r.Read(bytes);
+            if (read == 0) throw new EndOfStreamException();
+            bytes = bytes[read..];
         }
     }
 
@@ -58,8 +82,8 @@ public static class AdamWStateFile
                 int n = r.ReadInt32();
                 var m = new float[n];
                 var v = new float[n];
-                for (int k = 0; k < n; k++) m[k] = r.ReadSingle();
-                for (int k = 0; k < n; k++) v[k] = r.ReadSingle();
+                ReadFloats(r, m);
+                ReadFloats(r, v);
                 optimizer.Restore(step, name, m, v);
             }
         }
