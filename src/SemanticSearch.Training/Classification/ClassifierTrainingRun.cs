@@ -78,6 +78,8 @@ public static class ClassifierTrainingRun
             throw new ArgumentException("--mode setfit needs one label per text (its pairs are same-label / different-label); use frozen or end-to-end for --multi-label");
         string staging = output.TrimEnd('/') + $".partial-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        foreach (var leftover in StaleRunFolders.RemoveLeftovers(output))
+            log.WriteLine($"removed {leftover}, left by a run that was killed");
         var validationGold = validation?.Select(v => v.Labels).ToList();
         int[]? singleTargets = space.MultiLabel ? null : space.SingleTargets(train);
         float[]? multiTargets = space.MultiLabel ? space.MultiTargets(train) : null;
