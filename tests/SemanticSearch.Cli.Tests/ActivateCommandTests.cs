@@ -190,6 +190,10 @@ public sealed class ActivateCommandTests : IDisposable
             Assert.Equal(5, partial.EmbedNextBatch(5));
         }
 
+        Assert.DoesNotContain("activating", IndexCliHarness.Run("stats", "--index", direct).Out);
+        var stats = IndexCliHarness.Run("stats", "--index", idx);
+        Assert.Contains($"activating    {ModelB} (fingerprint {Fingerprint(ModelB)}) unfinished", stats.Out);
+
         var other = IndexCliHarness.Run("activate", "--index", idx, "--model", FixtureModel("mini-cls-f16-prefixed"));
         Assert.Equal(1, other.Code);
         Assert.Contains("already being re-embedded", other.Err);
@@ -199,6 +203,7 @@ public sealed class ActivateCommandTests : IDisposable
         Assert.True(abandon.Code == 0, abandon.Err);
         Assert.Contains($"abandoned the activation of model {Fingerprint(ModelB)}", abandon.Out);
         Assert.Null(IndexReembedder.ReadPending(idx));
+        Assert.DoesNotContain("activating", IndexCliHarness.Run("stats", "--index", idx).Out);
         Assert.Contains("no unfinished activation", IndexCliHarness.Run("activate", "--index", idx, "--abandon").Out);
 
         using (var partial = IndexReembedder.Open(idx, SentenceEncoderAdapter.Load(ModelB), ModelB)) Assert.Equal(10, partial.EmbedNextBatch(10));

@@ -32,6 +32,10 @@ public sealed class StatsCommand : ICliCommand
             stdout.WriteLine($"  fingerprint {s.Model.Identity.Fingerprint}");
             stdout.WriteLine($"  dimension   {s.Model.Identity.Dimension}, max_seq_length {s.Model.Identity.MaxSeqLength}, normalizes {s.Model.Identity.Normalizes}");
         }
+        // A killed or running `activate` leaves the model it was switching to recorded beside the current one.
+        if (SemanticSearch.Index.Reembedding.IndexReembedder.ReadPending(indexDir) is { } pending)
+            stdout.WriteLine($"activating    {pending.ModelPath ?? "(path not recorded)"} (fingerprint {pending.Identity.Fingerprint}) unfinished: " +
+                             "run 'semsearch activate' with that model to finish it, or 'activate --abandon' to drop it");
         WritePredicted(stdout, PredictedTagStats.Read(indexDir));
         return ExitCodes.Ok;
     }
