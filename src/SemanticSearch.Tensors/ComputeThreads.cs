@@ -19,6 +19,22 @@ public static class ComputeThreads
         }
     }
 
+    /// <summary>
+    /// Sets <see cref="Count"/> until the returned scope is disposed, then puts the previous value back: the
+    /// count is process-wide, and a command run in-process (tests, a host) must leave it as it found it.
+    /// </summary>
+    public static CountScope Use(int threads)
+    {
+        var scope = new CountScope(Count);
+        Count = threads;
+        return scope;
+    }
+
+    public readonly struct CountScope(int previous) : IDisposable
+    {
+        public void Dispose() => Count = previous;
+    }
+
     /// <summary>True on a thread that is running an item of a <see cref="For"/> region (a nested For runs inline there).</summary>
     public static bool InsideRegion => ComputeWorkerPool.InsideRegion;
 

@@ -51,25 +51,16 @@ public sealed class ActivateCommand : ICliCommand
         if (abandon) return Abandon(indexDir, stdout);
 
         if (!Directory.Exists(modelDir)) throw new DirectoryNotFoundException($"model directory '{modelDir}' does not exist");
-        // The thread count is process-wide; put it back so an in-process caller (tests, a host) is unaffected.
-        int previousThreads = ComputeThreads.Count;
-        try
+        using var threadScope = ComputeThreads.Use(threads);
+        var encoder = new SentenceEncoderAdapter(ModelLoading.Load(modelDir!));
+        using var writerLock = AcquireLock(indexDir);
+        current = ReadBinding(indexDir); // again under the lock: another writer may have bound a model meanwhile
+        if (current is not null && current.Identity == encoder.Identity && IndexReembedder.ReadPending(indexDir) is null)
         {
-            ComputeThreads.Count = threads;
-            var encoder = new SentenceEncoderAdapter(ModelLoading.Load(modelDir!));
-            using var writerLock = AcquireLock(indexDir);
-            current = ReadBinding(indexDir); // again under the lock: another writer may have bound a model meanwhile
-            if (current is not null && current.Identity == encoder.Identity && IndexReembedder.ReadPending(indexDir) is null)
-            {
-                stdout.WriteLine($"index {indexDir} already uses model {current.Identity.Fingerprint}{(current.ModelPath is null ? "" : $" ({current.ModelPath})")}; nothing to re-embed");
-                return ExitCodes.Ok;
-            }
-            return Reembed(indexDir, encoder, modelDir!, batchSize, stdout, stderr);
+            stdout.WriteLine($"index {indexDir} already uses model {current.Identity.Fingerprint}{(current.ModelPath is null ? "" : $" ({current.ModelPath})")}; nothing to re-embed");
+            return ExitCodes.Ok;
         }
-        finally
-        {
-            ComputeThreads.Count = previousThreads;
-        }
+        return Reembed(indexDir, encoder, modelDir!, batchSize, stdout, stderr);
     }
 
     private static int Reembed(string indexDir, ITextEncoder encoder, string modelDir, int batchSize, TextWriter stdout, TextWriter stderr)
@@ -96,7 +87,8 @@ public sealed class ActivateCommand : ICliCommand
         var bound = reembedder.Complete();
         progress.Finish();
         double secs = clock.Elapsed.TotalSeconds;
-        long windows = CountWindows(indexDir);
+        long windows;
+        using (var searcher = SemanticSearch.Index.IndexSearcher.Open(indexDir)) windows = searcher.Stats().Windows;
         string from = reembedder.Current is { } c ? c.Identity.Fingerprint : "none (keyword-only)";
         stdout.WriteLine($"activated model {bound.ModelPath ?? modelDir} on {indexDir}: {embedded} documents re-embedded" +
                          (start.DocumentsDone > 0 ? $" ({start.DocumentsDone} more by an earlier run)" : "") +
@@ -136,14 +128,6 @@ public sealed class ActivateCommand : ICliCommand
         {
             throw new InvalidOperationException($"{e.Message}; wait for it to finish, or if it is a running 'semsearch serve', activate through it with --server URL", e);
         }
-    }
-
-    private static long CountWindows(string indexDir)
-    {
-        using var conn = IndexDatabase.OpenForRead(indexDir);
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM vectors";
-        return (long)cmd.ExecuteScalar()!;
     }
 
     /// <summary>Only an identity: enough to open a pending re-embedding in order to abandon it (abandoning never embeds).</summary>

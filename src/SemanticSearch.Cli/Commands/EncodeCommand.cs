@@ -36,11 +36,9 @@ public sealed class EncodeCommand : ICliCommand
         args.EnsureAllUsed();
         if (!File.Exists(input)) throw new FileNotFoundException($"input file not found: {input}");
 
-        // The thread count is process-wide; put it back so an in-process caller (tests, a host) is unaffected.
-        int previousThreads = ComputeThreads.Count;
+        using var threadScope = ComputeThreads.Use(threads);
         try
         {
-            ComputeThreads.Count = threads;
             var clock = Stopwatch.StartNew();
             var encoder = SentenceEncoder.Load(modelDir);
             double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -53,10 +51,6 @@ public sealed class EncodeCommand : ICliCommand
         {
             stderr.WriteLine($"semsearch {Name}: error: {e.Message}");
             return ExitCodes.Failure;
-        }
-        finally
-        {
-            ComputeThreads.Count = previousThreads;
         }
     }
 
