@@ -56,9 +56,6 @@ internal static class SetFitRunSignatureFile
             return;
         }
         if (!loopCheckpoints.HasLast || !File.Exists(path)) throw new InvalidOperationException($"--resume: no checkpoint in {request.CheckpointFolder}");
-        string written = File.ReadAllText(path);
-        if (written != signature)
-            throw new InvalidOperationException($"--resume: the checkpoint in {request.CheckpointFolder} was written by a run with other options, data or model:\n" +
-                                                RunSignatureDifference.Describe(written, signature));
+        RunSignatureDifference.RequireSame(request.CheckpointFolder, File.ReadAllText(path), signature);
     }
 }

@@ -83,10 +83,7 @@ public static class EndToEndTrainer
         {
             var store = checkpointing.Store;
             if (!store.HasLast) throw new InvalidOperationException($"--resume: no checkpoint in {store.Root}");
-            string written = store.PeekLastState().RunSignature;
-            if (written != checkpointing.RunSignature)
-                throw new InvalidOperationException($"--resume: the checkpoint in {store.Root} was written by a run with other options, data or model:\n" +
-                                                    RunSignatureDifference.Describe(written, checkpointing.RunSignature));
+            RunSignatureDifference.RequireSame(store.Root, store.PeekLastState().RunSignature, checkpointing.RunSignature);
             var (state, progress, saved) = EndToEndProgress.Load(store, everything, optimizers);
             step = resumedStep = checked((int)state.Step);
             graph.DropoutStep = state.DropoutStep;

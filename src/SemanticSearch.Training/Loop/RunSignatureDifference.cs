@@ -19,6 +19,17 @@ public static class RunSignatureDifference
         return lines.Count == 0 ? "  (signatures differ in form only)" : string.Join('\n', lines);
     }
 
+    /// <summary>
+    /// Throws the refusal of a --resume whose checkpoint in <paramref name="checkpointFolder"/> was written under
+    /// another signature, naming what differs; does nothing when the signatures match.
+    /// </summary>
+    public static void RequireSame(string checkpointFolder, string checkpoint, string current)
+    {
+        if (checkpoint != current)
+            throw new InvalidOperationException($"--resume: the checkpoint in {checkpointFolder} was written by a run with other options, data or model:\n" +
+                                                Describe(checkpoint, current));
+    }
+
     private static Dictionary<string, string> Parse(string signature)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
