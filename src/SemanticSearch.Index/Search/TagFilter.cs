@@ -61,6 +61,19 @@ internal sealed class TagFilter
 
     public HashSet<long> MatchingDocs(SqliteConnection conn)
     {
+        // A filter lives for one search, inside one read snapshot: a hybrid search's two legs share the set
+        // rather than each reading it by SQL.
+        if (_matching is { } made && ReferenceEquals(_matchingConn, conn)) return made;
+        _matching = ReadMatchingDocs(conn);
+        _matchingConn = conn;
+        return _matching;
+    }
+
+    private HashSet<long>? _matching;
+    private SqliteConnection? _matchingConn;
+
+    private HashSet<long> ReadMatchingDocs(SqliteConnection conn)
+    {
         using var cmd = conn.CreateCommand();
         cmd.CommandText = SqlSubquery(cmd);
         var set = new HashSet<long>();
