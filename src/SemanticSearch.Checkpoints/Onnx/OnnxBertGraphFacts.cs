@@ -21,7 +21,7 @@ internal static class OnnxBertGraphFacts
             foreach (string part in new[] { "query", "key", "value" })
             {
                 string bias = $"encoder.layer.{layer}.attention.self.{part}.bias";
-                var reshape = graph.Consumers(linearOutputs[bias]).FirstOrDefault(n => n.OpType == "Reshape")
+                var reshape = graph.Consumers(LinearOutput(path, linearOutputs, bias)).FirstOrDefault(n => n.OpType == "Reshape")
                     ?? throw new CheckpointFormatException(path, bias[..^"bias".Length] + "weight",
                         "the projection is not reshaped into attention heads (no Reshape of its output); not a BERT self-attention");
                 var tail = ShapeTail(graph, reshape.Input[1])
@@ -40,6 +40,11 @@ internal static class OnnxBertGraphFacts
         }
         return heads ?? throw new CheckpointFormatException(path, null, "no attention layer found");
     }
+
+    /// <summary>The value a Linear layer's bias was added into (where its output continues in the graph).</summary>
+    public static string LinearOutput(string path, IReadOnlyDictionary<string, string> linearOutputs, string bias) =>
+        linearOutputs.TryGetValue(bias, out var value) ? value
+            : throw new CheckpointFormatException(path, bias, "this bias is not added to the product of a Linear weight anywhere in the graph; not a BERT export this reader understands");
 
     private static (long Heads, long HeadSize)? ShapeTail(OnnxGraphIndex graph, string shapeValue)
     {

@@ -29,6 +29,12 @@ public static class OnnxBertReader
         "Erf", "Tanh", "Relu", "Gelu", "LayerNormalization",
     };
 
+    /// <summary>Operand counts the reader relies on (ONNX's own minimums for these operators).</summary>
+    private static readonly Dictionary<string, int> s_minimumInputs = new(StringComparer.Ordinal)
+    {
+        ["MatMul"] = 2, ["Gemm"] = 2, ["Add"] = 2, ["Reshape"] = 2, ["Sqrt"] = 1, ["Concat"] = 1, ["Gather"] = 2,
+    };
+
     private static readonly string[] s_linearsPerLayer =
         ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense"];
 
@@ -90,6 +96,8 @@ public static class OnnxBertReader
                     $"{OnnxGraphIndex.Describe(node)} is from operator domain '{node.Domain}'; only plain (not fused or optimized) BERT exports can be read");
             if (!s_bertOperators.Contains(node.OpType))
                 throw new CheckpointFormatException(path, null, $"{OnnxGraphIndex.Describe(node)}: operator {node.OpType} is not part of a BERT encoder; this is not a BertModel export");
+            if (node.Output.Count == 0 || s_minimumInputs.TryGetValue(node.OpType, out int inputs) && node.Input.Count < inputs)
+                throw new CheckpointFormatException(path, null, $"{OnnxGraphIndex.Describe(node)} has {node.Input.Count} inputs and {node.Output.Count} outputs; malformed graph");
         }
     }
 
@@ -114,9 +122,13 @@ public static class OnnxBertReader
     {
         if (node.Input.Count < 3 || !graph.IsInitializer(node.Input[1])) return;
         var weight = graph.Constant(node.Input[1])!;
-        if (ParameterName(weight.Name) is not null) return; // already named ([out, in], transB = 1)
-        bool transB = node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1;
         string? biasName = ParameterName(node.Input[2]);
+        bool transB = node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1;
+        if (ParameterName(weight.Name) is not null && transB)
+        {
+            if (biasName is not null) linearOutputs[biasName] = node.Output[0]; // already named and [out, in]
+            return;
+        }
         if (biasName is null || !biasName.EndsWith(".bias", StringComparison.Ordinal))
             throw new CheckpointFormatException(path, weight.Name, $"{OnnxGraphIndex.Describe(node)} has an unnamed weight and no named bias to name it by");
         AddLinear(path, decoder, weight, biasName, transpose: !transB, tensors, linearOutputs, node.Output[0]);
@@ -205,7 +217,7 @@ public static class OnnxBertReader
             MaxPositionEmbeddings: positions.Shape[0],
             TypeVocabSize: types.Shape[0],
             LayerNormEps: OnnxBertGraphFacts.LayerNormEpsilon(path, graph),
-            HiddenAct: OnnxBertGraphFacts.Activation(path, graph, linearOutputs["encoder.layer.0.intermediate.dense.bias"]));
+            HiddenAct: OnnxBertGraphFacts.Activation(path, graph, OnnxBertGraphFacts.LinearOutput(path, linearOutputs, "encoder.layer.0.intermediate.dense.bias")));
     }
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);

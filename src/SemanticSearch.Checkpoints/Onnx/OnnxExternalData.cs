@@ -43,13 +43,8 @@ internal static class OnnxExternalData
             throw new CheckpointFormatException(modelPath, name, $"external data in '{location}' is {count} bytes, the tensor's shape and type need {expectedBytes}");
 
         var bytes = GC.AllocateUninitializedArray<byte>((int)count);
-        int done = 0;
-        while (done < bytes.Length)
-        {
-            int read = RandomAccess.Read(file, bytes.AsSpan(done), offset + done);
-            if (read == 0) throw new CheckpointFormatException(modelPath, name, $"external data file '{location}' ended early");
-            done += read;
-        }
+        try { SafeTensorsHeader.ReadExactly(file, bytes, offset); }
+        catch (EndOfStreamException e) { throw new CheckpointFormatException(modelPath, name, $"external data file '{location}' ended early", e); }
         return bytes;
     }
 
