@@ -9,6 +9,16 @@ public static class CheckpointFolder
     public const string SafeTensorsFileName = "model.safetensors";
     public const string PyTorchFileName = "pytorch_model.bin";
 
+    /// <summary>Where an ONNX export sits in a model folder: at the top, or in Hugging Face Optimum's <c>onnx/</c>.</summary>
+    public static readonly IReadOnlyList<string> OnnxFileNames = ["model.onnx", Path.Combine("onnx", "model.onnx")];
+
+    /// <summary>The folder's ONNX export (<see cref="OnnxFileNames"/>, in that order), or null when it has none.</summary>
+    public static string? FindOnnxFile(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return OnnxFileNames.Select(name => Path.Combine(directory, name)).FirstOrDefault(File.Exists);
+    }
+
     /// <summary>
     /// The weights file to load: <c>model.safetensors</c>, else <c>model.safetensors.index.json</c>
     /// (sharded), else <c>pytorch_model.bin</c>; null when the folder has none of them.

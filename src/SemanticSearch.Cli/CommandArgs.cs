@@ -97,10 +97,11 @@ public sealed class CommandArgs
     }
 
     /// <summary>Call after reading every option: an option the command never asked for is a usage error.</summary>
-    public void EnsureAllUsed()
+    /// <param name="positionalTaken">how many leading bare words the command consumed (sub-command, names)</param>
+    public void EnsureAllUsed(int positionalTaken = 0)
     {
         var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
         if (unknown.Count > 0) throw new CommandLineException($"unknown option{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown.Select(u => "--" + u))}");
-        if (Positional.Count > 0) throw new CommandLineException($"unexpected argument '{Positional[0]}'");
+        if (Positional.Count > positionalTaken) throw new CommandLineException($"unexpected argument '{Positional[positionalTaken]}'");
     }
 }

@@ -20,7 +20,7 @@ public static class CommandLine
         new EvalCommand(),
         new ClassifierTrainCommand(),
         new ClassifyCommand(),
-        new ModelInitCommand(),
+        new ModelCommand(),
         new TrainCommand(),
         new PretrainCommand(),
     };

@@ -186,7 +186,7 @@ public sealed class IndexSearcher : IDisposable
     {
         RequireVectors();
         var encoder = _encoder ?? throw new InvalidOperationException($"vector search on index '{Directory}' needs its model ({Model!.Identity.Fingerprint}{(Model.ModelPath is null ? "" : $" at '{Model.ModelPath}'")})");
-        var seq = TokenWindowSplitter.QuerySequence(encoder.TokenIds(query), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId);
+        var seq = TokenWindowSplitter.QuerySequence(encoder.QueryTokenIds(query), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId);
         var q = encoder.EncodeIds(new[] { seq }, 1)[0];
         VectorMatrix.NormalizeInPlace(q);
         return q;

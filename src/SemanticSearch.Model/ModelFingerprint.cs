@@ -43,6 +43,8 @@ internal static class ModelFingerprint
             ["pooling"] = string.Join(",", encoder.Pooling.Config.Modes),
             ["normalize"] = encoder.Normalizes,
         };
+        // Only when set, so the fingerprints of models without a prompt (and the indexes recording them) stay as they were.
+        if (encoder.QueryPrefix is not null) description["query_prefix"] = encoder.QueryPrefix;
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(description.ToJsonString()));

@@ -26,13 +26,15 @@ public sealed class SentenceEncoder
     private readonly ConcurrentBag<EncoderWorkspace> _workspaces = new();
     private Lazy<string> _fingerprint;
 
-    internal SentenceEncoder(TransformerModule transformer, PoolingModule pooling, NormalizeModule? normalize)
+    internal SentenceEncoder(TransformerModule transformer, PoolingModule pooling, NormalizeModule? normalize, string? queryPrefix = null)
     {
+        if (queryPrefix is { Length: 0 }) queryPrefix = null;
         if (pooling.Config.WordEmbeddingDimension != transformer.Config.HiddenSize)
             throw new ArgumentException($"pooling word_embedding_dimension {pooling.Config.WordEmbeddingDimension} differs from hidden_size {transformer.Config.HiddenSize}");
         _transformer = transformer;
         _pooling = pooling;
         _normalize = normalize;
+        QueryPrefix = queryPrefix;
         _fingerprint = new Lazy<string>(() => ModelFingerprint.Compute(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -40,6 +42,16 @@ public sealed class SentenceEncoder
     public int Dimension => _pooling.OutputDimension;
     public int MaxSeqLength => _transformer.MaxSeqLength;
     public bool Normalizes => _normalize is not null;
+
+    /// <summary>
+    /// Text put before every query and never before a document (config_sentence_transformers.json prompts.query, e.g.
+    /// snowflake-arctic-embed's "Represent this sentence for searching relevant passages: "); null for symmetric models.
+    /// Queries go through <see cref="EncodeQueries"/> / <see cref="QueryText"/>; <see cref="Encode"/> is for documents.
+    /// </summary>
+    public string? QueryPrefix { get; }
+
+    /// <summary>The same model with another query prefix (null: none); weights are shared, the fingerprint differs.</summary>
+    public SentenceEncoder WithQueryPrefix(string? queryPrefix) => new(_transformer, _pooling, _normalize, queryPrefix);
 
     /// <summary>The encoder's modules, for inspection, saving and training.</summary>
     public TransformerModule Transformer => _transformer;
@@ -71,8 +83,8 @@ public sealed class SentenceEncoder
         string manifestPath = Path.Combine(modelDirectory, ModuleManifest.FileName);
         if (!File.Exists(manifestPath))
         {
-            if (!File.Exists(Path.Combine(modelDirectory, BertConfig.FileName)))
-                throw new ModelConfigException(manifestPath, null, $"not a model folder: {modelDirectory} has neither {ModuleManifest.FileName} nor {BertConfig.FileName}");
+            if (!File.Exists(Path.Combine(modelDirectory, BertConfig.FileName)) && Checkpoints.CheckpointFolder.FindOnnxFile(modelDirectory) is null)
+                throw new ModelConfigException(manifestPath, null, $"not a model folder: {modelDirectory} has neither {ModuleManifest.FileName}, {BertConfig.FileName} nor model.onnx / onnx/model.onnx");
             var plain = TransformerModule.Load(modelDirectory);
             return new SentenceEncoder(plain, new PoolingModule(PoolingConfig.Create(plain.Config.HiddenSize, new[] { PoolingMode.Mean })), null);
         }
@@ -85,7 +97,8 @@ public sealed class SentenceEncoder
             throw new ModelConfigException(poolingConfigPath, "word_embedding_dimension",
                 $"{pooling.Config.WordEmbeddingDimension} differs from hidden_size {transformer.Config.HiddenSize} in config.json");
         var normalize = manifest.Entries.Count > 2 ? new NormalizeModule() : null;
-        return new SentenceEncoder(transformer, pooling, normalize);
+        var prompts = SentenceTransformersConfig.LoadOrDefault(Path.Combine(modelDirectory, SentenceTransformersConfig.FileName));
+        return new SentenceEncoder(transformer, pooling, normalize, prompts.QueryPrefix);
     }
 
     /// <summary>Writes the sentence-transformers layout with F32 weights; loading it back gives bit-identical outputs.</summary>
@@ -104,6 +117,9 @@ public sealed class SentenceEncoder
             _normalize.Save(Path.Combine(directory, NormalizeFolder));
             entries.Add(new ModuleEntry(2, "2", NormalizeFolder, ModuleKind.Normalize));
         }
+        string promptsPath = Path.Combine(directory, SentenceTransformersConfig.FileName);
+        if (QueryPrefix is not null) TransformerModule.WriteJson(promptsPath, new SentenceTransformersConfig(QueryPrefix).ToJson());
+        else File.Delete(promptsPath); // saving over a folder with a prompt must not leave it behind
         // modules.json last: a folder with it is a complete model.
         TransformerModule.WriteJson(Path.Combine(directory, ModuleManifest.FileName), new ModuleManifest(entries).ToJson());
     }
@@ -127,7 +143,25 @@ public sealed class SentenceEncoder
         return ids;
     }
 
+    /// <summary>Embeds documents (and texts of symmetric tasks: similarity, classification): no query prefix.</summary>
     public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => EncodeIds(Tokenize(texts), batchSize);
+
+    /// <summary>Embeds search queries: each text with <see cref="QueryPrefix"/> before it.</summary>
+    public float[][] EncodeQueries(IReadOnlyList<string> queries, int batchSize = 32) => EncodeIds(TokenizeQueries(queries), batchSize);
+
+    /// <summary>Token ids of queries, <see cref="QueryPrefix"/> included (see <see cref="Tokenize"/>).</summary>
+    public int[][] TokenizeQueries(IReadOnlyList<string> queries)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        return QueryPrefix is null ? Tokenize(queries) : Tokenize(queries.Select(QueryText).ToArray());
+    }
+
+    /// <summary>What the model reads for a query: <see cref="QueryPrefix"/> + query.</summary>
+    public string QueryText(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return QueryPrefix is null ? query : QueryPrefix + query;
+    }
 
     /// <summary>Embeds token id sequences that already include [CLS]/[SEP]; output[i] belongs to idSequences[i].</summary>
     public float[][] EncodeIds(IReadOnlyList<int[]> idSequences, int batchSize = 32)

@@ -41,7 +41,7 @@ public sealed class ActivateCommand : ICliCommand
         if (args.Has("server")) return RemoteActivateCommand.RunRemote(args, stdout, stderr);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         bool abandon = args.Flag("abandon");
-        string? modelDir = args.String("model");
+        string? modelDir = args.String("model") is { } m ? ModelLocation.Resolve(m) : null;
         int batchSize = args.Int("batch-size", 256, 1, 1_000_000);
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         args.EnsureAllUsed();

@@ -71,7 +71,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
         bool endToEnd = mode == ClassifierTrainingMode.EndToEnd;
         var request = new ClassifierTrainingRequest
         {
-            ModelFolder = args.RequiredString("model"),
+            ModelFolder = ModelLocation.Resolve(args.RequiredString("model")),
             DataFile = args.RequiredString("data"),
             OutputFolder = args.RequiredString("output"),
             ValidationFile = args.String("validation"),

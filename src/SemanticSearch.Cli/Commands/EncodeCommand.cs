@@ -28,7 +28,7 @@ public sealed class EncodeCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string modelDir = args.RequiredString("model");
+        string modelDir = ModelLocation.Resolve(args.RequiredString("model"));
         string input = args.RequiredString("input");
         string output = args.RequiredString("output");
         int batchSize = args.Int("batch-size", 64, min: 1, max: 65536);

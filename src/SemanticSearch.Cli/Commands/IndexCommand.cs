@@ -44,7 +44,7 @@ public sealed class IndexCommand : ICliCommand
         if (args.Has("server")) return RemoteIndexCommand.RunRemote(args, stdout, stderr);
         string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
         string input = args.RequiredString("input");
-        string? modelDir = args.String("model");
+        string? modelDir = args.String("model") is { } m ? ModelLocation.Resolve(m) : null;
         string? classifierDir = args.String("classifier");
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;
         int batchSize = args.Int("batch-size", IngestOptions.DefaultBatchSize(embedsOrClassifies: modelDir is not null || classifierDir is not null), 1, 1_000_000);

@@ -38,7 +38,7 @@ public sealed class PretrainCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string modelDir = args.RequiredString("model");
+        string modelDir = ModelLocation.Resolve(args.RequiredString("model"));
         string corpusPath = args.RequiredString("corpus");
         string output = args.RequiredString("output");
         int seed = args.Int("seed", 42, min: 0);

@@ -61,7 +61,7 @@ public sealed class SearchCommand : ICliCommand
             Alpha = args.Double("alpha", 0.5, 0, 1),
             AdvancedSyntax = args.Flag("advanced"),
         };
-        string? modelOverride = args.String("model");
+        string? modelOverride = args.String("model") is { } m ? ModelLocation.Resolve(m) : null;
         args.EnsureAllUsed();
 
         int sources = (query is null ? 0 : 1) + (like is null ? 0 : 1) + (queriesPath is null ? 0 : 1);

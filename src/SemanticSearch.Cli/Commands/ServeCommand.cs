@@ -35,7 +35,7 @@ public sealed class ServeCommand : ICliCommand
     {
         var overrides = new List<KeyValuePair<string, string?>>();
         foreach (var name in Options)
-            if (args.String(name) is { } value) overrides.Add(new(name, value));
+            if (args.String(name) is { } value) overrides.Add(new(name, name == "model" ? ModelLocation.Resolve(value) : value));
         args.EnsureAllUsed();
         var settings = ServerSettings.From(ServerSettings.BuildConfiguration(overrides));
         using var loggers = ProductServerRunner.CreateConsoleLoggers();

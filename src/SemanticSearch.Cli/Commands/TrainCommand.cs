@@ -50,7 +50,7 @@ public sealed class TrainCommand : ICliCommand
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        string modelDir = args.RequiredString("model");
+        string modelDir = ModelLocation.Resolve(args.RequiredString("model"));
         string output = args.RequiredString("output");
         string? pairs = args.String("pairs");
         string? recipe = args.String("recipe");

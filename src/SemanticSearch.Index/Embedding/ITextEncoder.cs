@@ -12,6 +12,8 @@ public interface ITextEncoder
     int SepId { get; }
     /// <summary>Word-piece ids of <paramref name="text"/> without [CLS]/[SEP] and without truncation.</summary>
     int[] TokenIds(string text);
+    /// <summary>Word-piece ids of a search query: as <see cref="TokenIds"/>, with the model's query prefix, if it has one, before it.</summary>
+    int[] QueryTokenIds(string query) => TokenIds(query);
     /// <summary>One embedding per sequence; each sequence already includes [CLS]/[SEP] and fits MaxSeqLength.</summary>
     float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize);
 }

@@ -25,5 +25,7 @@ public sealed class SentenceEncoderAdapter(SentenceEncoder encoder) : ITextEncod
         return ids;
     }
 
+    public int[] QueryTokenIds(string query) => TokenIds(Encoder.QueryText(query));
+
     public float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize) => Encoder.EncodeIds(sequences, batchSize);
 }

@@ -88,6 +88,25 @@ internal sealed class JsonConfigObject
     /// <summary>An optional integer field that may also be explicitly null.</summary>
     public int? GetOptionalInt(string field, int min = int.MinValue) => Has(field) ? GetInt(field, min: min) : null;
 
+    /// <summary>An optional string field that may also be explicitly null.</summary>
+    public string? GetOptionalString(string field) => Has(field) ? GetString(field) : null;
+
+    /// <summary>An optional object of string values ({"name": "text", ...}); empty when the field is missing or null.</summary>
+    public IReadOnlyList<(string Name, string Value)> GetStringMap(string field)
+    {
+        var node = Get(field, required: false);
+        if (node is null) return [];
+        if (node is not JsonObject map) throw Error(field, $"expected an object of strings, got {node.ToJsonString()}");
+        var entries = new List<(string, string)>();
+        foreach (var (name, value) in map)
+        {
+            if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+                throw Error($"{field}.{name}", $"expected a string, got {value?.ToJsonString() ?? "null"}");
+            entries.Add((name, v.GetValue<string>()));
+        }
+        return entries;
+    }
+
     public ModelConfigException Error(string field, string problem) => new(FilePath, _fieldPrefix + field, problem);
 
     private JsonNode? Get(string field, bool required)

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SemanticSearch.Checkpoints;
+using SemanticSearch.Checkpoints.Onnx;
+using SemanticSearch.Model.Import;
 using SemanticSearch.Model.Configuration;
 using SemanticSearch.Model.Forward;
 using SemanticSearch.Model.Weights;
@@ -40,11 +42,18 @@ public sealed class TransformerModule
         Encoder = new BertEncoder(config, weights);
     }
 
-    /// <summary>Loads a Transformer folder (for plain Hugging Face BERT folders, the model folder itself).</summary>
+    /// <summary>
+    /// Loads a Transformer folder (for plain Hugging Face BERT folders, the model folder itself). Weights come from
+    /// safetensors or pytorch_model.bin, else from an ONNX export (model.onnx or onnx/model.onnx), whose graph also
+    /// gives the architecture when there is no config.json.
+    /// </summary>
     public static TransformerModule Load(string folder)
     {
         string configPath = Path.Combine(folder, BertConfig.FileName);
-        var config = BertConfig.Load(configPath);
+        string? checkpointPath = CheckpointFolder.FindWeightsFile(folder);
+        string? onnxPath = checkpointPath is null ? CheckpointFolder.FindOnnxFile(folder) : null;
+        var onnx = onnxPath is null ? null : OnnxBertReader.Read(onnxPath);
+        var config = onnx is not null && !File.Exists(configPath) ? OnnxModelImport.ConfigOf(onnx) : BertConfig.Load(configPath);
         string sbertPath = Path.Combine(folder, SentenceBertConfig.FileName);
         var sbert = SentenceBertConfig.LoadOrDefault(sbertPath);
         var tokenizer = WordPieceTokenizer.Load(folder);
@@ -64,10 +73,18 @@ public sealed class TransformerModule
             maxSeqLength = Math.Min(tokenizer.Options.ModelMaxLength ?? int.MaxValue, config.MaxPositionEmbeddings);
         }
 
-        string checkpointPath = CheckpointFolder.FindWeightsFile(folder)
-            ?? throw new CheckpointFormatException(Path.Combine(folder, SafeTensorsFileName), null, $"no weights found in {folder} (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin)");
-        var tensors = CheckpointFolder.Read(folder);
-        var weights = BertWeightBinder.Bind(tensors, config, checkpointPath);
+        BertWeights weights;
+        if (onnx is not null)
+        {
+            weights = OnnxModelImport.Bind(onnx, config, File.Exists(configPath) ? configPath : null);
+        }
+        else
+        {
+            if (checkpointPath is null)
+                throw new CheckpointFormatException(Path.Combine(folder, SafeTensorsFileName), null,
+                    $"no weights found in {folder} (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin, model.onnx, onnx/model.onnx)");
+            weights = BertWeightBinder.Bind(CheckpointFolder.Read(folder), config, checkpointPath);
+        }
         return new TransformerModule(config, weights, tokenizer, maxSeqLength, sbert.DoLowerCase);
     }
 

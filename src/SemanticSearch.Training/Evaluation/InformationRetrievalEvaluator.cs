@@ -49,9 +49,11 @@ public sealed class InformationRetrievalEvaluator
 
     public int QueryCount => _queries.Count;
 
-    public EvaluationResult Evaluate(Func<IReadOnlyList<string>, float[][]> embed)
+    /// <param name="embed">embeds corpus documents</param>
+    /// <param name="embedQueries">embeds queries (a model with a query prefix applies it here only); null: <paramref name="embed"/></param>
+    public EvaluationResult Evaluate(Func<IReadOnlyList<string>, float[][]> embed, Func<IReadOnlyList<string>, float[][]>? embedQueries = null)
     {
-        var q = EmbeddingRows.EmbedNormalized(embed, _queries.Select(x => x.Text).ToList(), _batchSize);
+        var q = EmbeddingRows.EmbedNormalized(embedQueries ?? embed, _queries.Select(x => x.Text).ToList(), _batchSize);
         var c = EmbeddingRows.EmbedNormalized(embed, _corpus.Select(x => x.Text).ToList(), _batchSize);
         int depth = Math.Max(CutoffsK.Max(), MapK);
 

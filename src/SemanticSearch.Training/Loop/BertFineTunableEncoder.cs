@@ -35,6 +35,7 @@ public sealed class BertFineTunableEncoder : IFineTunableEncoder
     }
 
     public int[][] Tokenize(IReadOnlyList<string> texts) => _encoder.Tokenize(texts);
+    public int[][] TokenizeQueries(IReadOnlyList<string> queries) => _encoder.TokenizeQueries(queries);
     public float[] Forward(IReadOnlyList<int[]> idSequences, bool training) => _graph.Forward(idSequences, training);
     public void Backward(ReadOnlySpan<float> dOutput) => _graph.Backward(dOutput);
     public void SaveModel(string directory) => _encoder.Save(directory);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SemanticSearch.Checkpoints;
 using SemanticSearch.Training.Optimization;
 
 namespace SemanticSearch.Training.Loop;

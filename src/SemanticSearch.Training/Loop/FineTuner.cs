@@ -148,7 +148,7 @@ public sealed class FineTuner
         if (_evaluator is not null && _options.EarlyStoppingPatience > 0 && store.HasBest && state.BestStep != lastEvalStep)
         {
             store.RestoreBest(parameters);
-            last = _evaluator.Evaluate(Embed);
+            last = _evaluator.Evaluate(Embed, EmbedQueries);
             metrics.Write(new MetricsRecord(state.BestStep, "best", last.Metrics));
             progress?.Report(Report(TrainingEventKind.Evaluation, state.Step, total, 0, evaluation: last,
                 message: $"restored the best weights (step {state.BestStep}, {_evaluator.PrimaryMetric} {state.BestMetric:F4})"));
@@ -164,7 +164,7 @@ public sealed class FineTuner
     private (EvaluationResult, LoopState) Evaluate(long step, LoopState state, MetricsJsonlWriter metrics, IProgress<TrainingProgress>? progress,
         IReadOnlyList<TrainableParameter> parameters, CheckpointStore store)
     {
-        var result = _evaluator!.Evaluate(Embed);
+        var result = _evaluator!.Evaluate(Embed, EmbedQueries);
         metrics.Write(new MetricsRecord(step, "eval", result.Metrics));
         double value = result[_evaluator.PrimaryMetric];
         bool improved = state.BestMetric is not double best || value > best;
@@ -183,7 +183,12 @@ public sealed class FineTuner
     }
 
     /// <summary>Inference-mode embeddings for the evaluators; leaves the dropout stream where training left it.</summary>
-    private float[][] Embed(IReadOnlyList<string> texts)
+    private float[][] Embed(IReadOnlyList<string> texts) => Embed(texts, _encoder.Tokenize);
+
+    /// <summary>As <see cref="Embed(IReadOnlyList{string})"/> for search queries (the model's query prefix applies).</summary>
+    private float[][] EmbedQueries(IReadOnlyList<string> queries) => Embed(queries, _encoder.TokenizeQueries);
+
+    private float[][] Embed(IReadOnlyList<string> texts, Func<IReadOnlyList<string>, int[][]> tokenize)
     {
         ulong dropout = _encoder.DropoutStep;
         var rows = new float[texts.Count][];
@@ -191,7 +196,7 @@ public sealed class FineTuner
         for (int start = 0; start < texts.Count; start += batch)
         {
             int count = Math.Min(batch, texts.Count - start);
-            var output = _encoder.Forward(_encoder.Tokenize(texts.Skip(start).Take(count).ToList()), training: false);
+            var output = _encoder.Forward(tokenize(texts.Skip(start).Take(count).ToList()), training: false);
             for (int r = 0; r < count; r++) rows[start + r] = output.AsSpan(r * dim, dim).ToArray();
         }
         _encoder.DropoutStep = dropout;

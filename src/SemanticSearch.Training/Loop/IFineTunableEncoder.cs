@@ -24,6 +24,9 @@ public interface IFineTunableEncoder
 
     int[][] Tokenize(IReadOnlyList<string> texts);
 
+    /// <summary>Token ids of search queries: the model's query prefix, if it has one, before each (see SentenceEncoder.QueryPrefix).</summary>
+    int[][] TokenizeQueries(IReadOnlyList<string> queries) => Tokenize(queries);
+
     /// <summary>
     /// Row-major [sequences, Dimension] pipeline output. With <paramref name="training"/> dropout is drawn from the
     /// stream at <see cref="DropoutStep"/>, which advances; the activations are kept for one <see cref="Backward"/>.

@@ -9,9 +9,10 @@ namespace SemanticSearch.Training.Loop;
 /// </summary>
 public sealed class TrainingEvaluator
 {
-    private readonly Func<Func<IReadOnlyList<string>, float[][]>, EvaluationResult> _evaluate;
+    private readonly Func<Func<IReadOnlyList<string>, float[][]>, Func<IReadOnlyList<string>, float[][]>?, EvaluationResult> _evaluate;
 
-    public TrainingEvaluator(string description, string primaryMetric, Func<Func<IReadOnlyList<string>, float[][]>, EvaluationResult> evaluate)
+    /// <param name="evaluate">(embed documents, embed queries or null for "same as documents") → metrics</param>
+    public TrainingEvaluator(string description, string primaryMetric, Func<Func<IReadOnlyList<string>, float[][]>, Func<IReadOnlyList<string>, float[][]>?, EvaluationResult> evaluate)
     {
         Description = description;
         PrimaryMetric = primaryMetric;
@@ -21,13 +22,14 @@ public sealed class TrainingEvaluator
     public string Description { get; }
     public string PrimaryMetric { get; }
 
-    public EvaluationResult Evaluate(Func<IReadOnlyList<string>, float[][]> embed) => _evaluate(embed);
+    /// <param name="embedQueries">embeds search queries (with the model's query prefix); null: <paramref name="embed"/></param>
+    public EvaluationResult Evaluate(Func<IReadOnlyList<string>, float[][]> embed, Func<IReadOnlyList<string>, float[][]>? embedQueries = null) => _evaluate(embed, embedQueries);
 
     public static TrainingEvaluator ForRetrieval(InformationRetrievalEvaluator evaluator, string primaryMetric = "ndcg@10") =>
         new($"retrieval ({evaluator.QueryCount} queries)", primaryMetric, evaluator.Evaluate);
 
     public static TrainingEvaluator ForSimilarity(EmbeddingSimilarityEvaluator evaluator, int pairs) =>
-        new($"similarity ({pairs} scored pairs)", "spearman_cosine", evaluator.Evaluate);
+        new($"similarity ({pairs} scored pairs)", "spearman_cosine", (embed, _) => evaluator.Evaluate(embed));
 
     /// <summary>
     /// A folder is a BEIR-style retrieval set (<see cref="BeirFolderReader"/>); a file is JSONL scored pairs

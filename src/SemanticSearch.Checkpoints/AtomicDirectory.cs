@@ -1,4 +1,4 @@
-namespace SemanticSearch.Training.Loop;
+namespace SemanticSearch.Checkpoints;
 
 /// <summary>
 /// Replaces a directory so that at every instant a complete version exists on disk: the new content is written to
