@@ -98,6 +98,46 @@ public sealed class ClassifierCommandTests : IDisposable
     }
 
     [Fact]
+    public void Unknown_label_texts_belong_to_no_intent_and_the_report_scores_them()
+    {
+        string model = Model("model", 1);
+        var rows = new List<object>();
+        foreach (var t in new[] { "my card is lost", "card stolen", "lost my card", "card missing", "i lost the card", "where is my card" }) rows.Add(new { text = t, label = "lost_card" });
+        foreach (var t in new[] { "exchange rate dollars", "euro exchange rate", "rate for pounds", "what rate for yen", "dollars to euros rate", "exchange fee rate" }) rows.Add(new { text = t, label = "exchange_rate" });
+        foreach (var t in new[] { "tell me a joke", "weather tomorrow", "who won the game", "play some music" }) rows.Add(new { text = t, label = "oos" });
+        string data = _h.WriteJsonl("train.jsonl", rows), output = _h.PathOf("tagged");
+        var train = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--validation", data, "--output", output,
+            "--unknown-label", "oos", "--epochs", "200", "--lr", "0.1", "--patience", "200", "--seed", "3");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("out of scope (label oos, threshold", train.Out);
+        var head = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/labels.json")))!["id2label"]!.AsObject();
+        Assert.Equal(["exchange_rate", "lost_card"], head.Select(kv => kv.Value!.GetValue<string>()).Order()); // no "oos" class
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/report.json")))!;
+        var oos = report["out_of_scope"]!;
+        Assert.Equal((12, 4), (oos["in_scope_count"]!.GetValue<int>(), oos["out_of_scope_count"]!.GetValue<int>()));
+        Assert.Equal(12, report["count"]!.GetValue<int>()); // the per-intent report covers the in-scope texts
+        double threshold = oos["threshold"]!.GetValue<double>();
+        Assert.Equal(threshold, JsonNode.Parse(File.ReadAllText(Path.Combine(output, "classifier/config.json")))!["threshold"]!.GetValue<double>());
+        Assert.InRange(oos["out_of_scope_recall"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(report["accuracy"]!.GetValue<double>(), oos["in_scope_accuracy"]!.GetValue<double>(), 12);
+        Assert.Contains("out-of-scope precision", File.ReadAllText(Path.Combine(output, "classifier/report.txt")));
+
+        // The threshold is chosen on out-of-scope validation texts: without them (or without validation) it is refused.
+        string noOos = TrainingData("val.jsonl");
+        var r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--validation", noOos, "--output", _h.PathOf("o1"), "--unknown-label", "oos");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("val.jsonl", r.Err);
+        Assert.Contains("no text is labelled \"oos\"", r.Err);
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--output", _h.PathOf("o2"), "--unknown-label", "oos");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("needs validation data", r.Err);
+        r = IndexCliHarness.Run("classifier", "train", "--model", model, "--data", data, "--validation", data, "--output", _h.PathOf("o3"), "--unknown-label", "oos", "--multi-label");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("single-label", r.Err);
+        Assert.False(Directory.Exists(_h.PathOf("o1")) || Directory.Exists(_h.PathOf("o2")) || Directory.Exists(_h.PathOf("o3")));
+    }
+
+    [Fact]
     public void Bad_training_input_fails_clearly_and_writes_nothing()
     {
         string model = Model("model", 1);

@@ -20,6 +20,26 @@ public class EvalCommandTests : IDisposable
         Assert.Contains($"MRR@10       {(0.5 + 1) / 2:F4}", r.Out);
         Assert.Contains("Recall@10    1.0000", r.Out);
         Assert.Contains($"MAP          {((0.5 + 2.0 / 3) / 2 + 1) / 2:F4}", r.Out);
+        Assert.Contains($"accuracy@1   {(0 + 1) / 2.0:F4}", r.Out); // q1's first hit is irrelevant, q2's is relevant
+        Assert.Contains("Recall@100   1.0000", r.Out);
+    }
+
+    [Fact]
+    public void Recall_at_100_is_shown_only_for_runs_searched_to_depth_100()
+    {
+        // The quickstart's before/after table passes the --top it searched with as --depth: a top-10 run's
+        // Recall@100 would only repeat its Recall@10, so it is left out; a top-100 run's is shown.
+        string qrels = _h.PathOf("qrels.tsv");
+        File.WriteAllText(qrels, "q1\td1\t1\nq2\td9\t1\n");
+        string run = _h.PathOf("run");
+        File.WriteAllText(run, "q1 Q0 d1 1 3.0 t\nq2 Q0 d2 1 2.0 t\n");
+        var top10 = IndexCliHarness.Run("eval", "--qrels", qrels, "--run", run, "--depth", "10");
+        Assert.Equal(0, top10.Code);
+        Assert.Contains("Recall@100   —  (a top-10 run)", top10.Out);
+        Assert.Contains("Recall@10    0.5000", top10.Out);
+        var top100 = IndexCliHarness.Run("eval", "--qrels", qrels, "--run", run, "--depth", "100");
+        Assert.Contains("Recall@100   0.5000", top100.Out);
+        Assert.Equal(2, IndexCliHarness.Run("eval", "--qrels", qrels, "--run", run, "--depth", "0").Code);
     }
 
     [Fact]

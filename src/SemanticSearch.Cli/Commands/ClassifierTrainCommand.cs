@@ -15,7 +15,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
                  [--epochs N] [--lr F] [--batch-size N] [--class-weights none|balanced] [--patience N] [--seed N]
                  [--encoder-lr F] [--freeze-layers N] [--warmup-ratio F] [--max-grad-norm F] [--eval-steps N]
                  [--max-steps N] [--probe-first] [--setfit-iterations R] [--setfit-samples-per-class K] [--setfit-batch-size N]
-                 [--checkpoint-steps N] [--resume] [--text-column NAME] [--label-column NAME] [--overwrite]
+                 [--checkpoint-steps N] [--resume] [--text-column NAME] [--label-column NAME] [--unknown-label NAME] [--overwrite]
 
           --model DIR         sentence-transformers model folder (copied, never modified)
           --data FILE         JSON Lines {"text", "label"} or {"text", "labels": [...]}, or CSV with a header
@@ -24,6 +24,11 @@ public sealed class ClassifierTrainCommand : ICliCommand
                               confusion.csv, confusion.svg); assembled aside and renamed into place
           --validation FILE   same format; early stopping on its macro-F1 and the "unknown" threshold are
                               chosen on it. Without it the report is on the training data.
+          --unknown-label NAME  texts labelled NAME (in --data and --validation) belong to no intent: out of scope,
+                              to be handed to a person. The head has no NAME class and learns to be unsure on them;
+                              the "unknown" threshold is chosen on --validation (required, with NAME texts) to
+                              maximize the mean of in-scope accuracy and out-of-scope recall, and the report adds
+                              in-scope accuracy and out-of-scope precision and recall. Single-label only
           --mode frozen       (default) embeddings computed once, only the head learns: seconds after the encoding
           --mode end-to-end   encoder and head trained together on the head's cross-entropy; the output folder
                               holds the fine-tuned encoder. Defaults: --epochs 3, --lr 1e-3 (head), --batch-size 16
@@ -79,6 +84,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
             LabelColumn = args.String("label-column") ?? "label",
             Overwrite = args.Flag("overwrite"),
             Mode = mode,
+            UnknownLabel = args.String("unknown-label"),
             CheckpointSteps = args.Int("checkpoint-steps", 100, min: 0),
             Resume = args.Flag("resume"),
             Encoder = new EncoderTrainingOptions
@@ -120,7 +126,10 @@ public sealed class ClassifierTrainCommand : ICliCommand
             var result = ClassifierTrainingRun.Run(request, stderr, cancel.Token);
             var m = result.Evaluation;
             stdout.WriteLine($"wrote {Path.Combine(request.OutputFolder, ClassifierHead.DefaultFolderName)} (mode {ClassifierTrainingRun.ModeName(mode)})");
-            stdout.WriteLine($"evaluated on {result.EvaluatedOn}: accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, weighted-F1 {m.WeightedF1:F4}, unknown {m.UnknownCount}/{m.Count}");
+            stdout.WriteLine($"evaluated on {result.EvaluatedOn}{(result.OutOfScope is null ? "" : " (in-scope texts)")}: accuracy {m.Accuracy:F4}, macro-F1 {m.MacroF1:F4}, weighted-F1 {m.WeightedF1:F4}, unknown {m.UnknownCount}/{m.Count}");
+            if (result.OutOfScope is { } oos)
+                stdout.WriteLine($"out of scope (label {request.UnknownLabel}, threshold {oos.Threshold:0.00}): in-scope accuracy {oos.InScopeAccuracy:F4} ({oos.InScopeCount} texts), " +
+                                 $"out-of-scope precision {oos.OutOfScopePrecision:F4}, recall {oos.OutOfScopeRecall:F4} ({oos.OutOfScopeCount} texts)");
             if (m.UnseenLabels.Count > 0) stdout.WriteLine($"labels in the evaluation data never seen in training: {string.Join(", ", m.UnseenLabels)}");
             return ExitCodes.Ok;
         }

@@ -13,10 +13,11 @@ namespace SemanticSearch.Training.Classification;
 /// </summary>
 public static class ClassificationReportWriter
 {
-    public static void Write(string folder, ClassificationMetrics metrics, JsonObject context)
+    /// <param name="outOfScope">with an unknown label: the in-scope / out-of-scope numbers, beside the per-intent ones</param>
+    public static void Write(string folder, ClassificationMetrics metrics, JsonObject context, OutOfScopeMetrics? outOfScope = null)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "report.txt"), FormatText(metrics));
+        File.WriteAllText(Path.Combine(folder, "report.txt"), FormatText(metrics) + (outOfScope is null ? "" : FormatText(outOfScope)));
         var json = new JsonObject
         {
             ["context"] = context,
@@ -33,6 +34,13 @@ public static class ClassificationReportWriter
                 ["support"] = m.Support, ["seen_in_training"] = m.SeenInTraining,
             }).ToArray()),
         };
+        if (outOfScope is not null)
+            json["out_of_scope"] = new JsonObject
+            {
+                ["threshold"] = outOfScope.Threshold, ["in_scope_count"] = outOfScope.InScopeCount, ["out_of_scope_count"] = outOfScope.OutOfScopeCount,
+                ["in_scope_accuracy"] = outOfScope.InScopeAccuracy, ["out_of_scope_precision"] = outOfScope.OutOfScopePrecision,
+                ["out_of_scope_recall"] = outOfScope.OutOfScopeRecall, ["out_of_scope_f1"] = outOfScope.OutOfScopeF1,
+            };
         File.WriteAllText(Path.Combine(folder, "report.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.WriteAllText(Path.Combine(folder, "confusion.csv"), FormatCsv(metrics));
         File.WriteAllText(Path.Combine(folder, "confusion.svg"), FormatSvg(metrics));
@@ -59,6 +67,14 @@ public static class ClassificationReportWriter
             sb.Append($"* {m.UnseenLabels.Count} gold label(s) not seen in training (the head cannot predict them): {string.Join(", ", m.UnseenLabels)}\n");
         return sb.ToString();
     }
+
+    /// <summary>The out-of-scope section of report.txt (the per-intent table above it covers the in-scope texts).</summary>
+    public static string FormatText(OutOfScopeMetrics m) => string.Create(CultureInfo.InvariantCulture,
+        $"\nOut of scope (threshold {m.Threshold:0.00}; the table above covers the {m.InScopeCount} in-scope texts):\n" +
+        $"  in-scope accuracy       {m.InScopeAccuracy:0.0000}  ({m.InScopeCount} texts; \"unknown\" counts as wrong)\n" +
+        $"  out-of-scope precision  {m.OutOfScopePrecision:0.0000}  (of the \"unknown\" answers)\n" +
+        $"  out-of-scope recall     {m.OutOfScopeRecall:0.0000}  ({m.OutOfScopeCount} out-of-scope texts)\n" +
+        $"  out-of-scope F1         {m.OutOfScopeF1:0.0000}\n");
 
     public static string FormatCsv(ClassificationMetrics m)
     {

@@ -19,7 +19,7 @@ public static class ClassifierRunSignature
                $"encoder-lr={e.EncoderLearningRate:R};freeze-layers={e.FreezeLayers};warmup-ratio={e.WarmupRatio:R};max-grad-norm={e.MaxGradNorm:R};" +
                $"dropout={e.HiddenDropout:R},{e.AttentionDropout:R};eval-steps={e.EvalSteps};max-steps={e.MaxSteps};probe-first={e.WarmStartHead};" +
                $"encode-batch-size={e.EncodeBatchSize};setfit-iterations={e.SetFitIterations};setfit-samples-per-class={e.SetFitSamplesPerClass};" +
-               $"setfit-batch-size={e.SetFitBatchSize}";
+               $"setfit-batch-size={e.SetFitBatchSize};unknown-label={request.UnknownLabel ?? "none"}";
     }
 
     /// <summary>SHA-256 (first 16 hex digits) over texts and labels in order: another file with the same rows matches.</summary>

@@ -17,6 +17,12 @@ public sealed record ClassifierTrainingRequest
     public bool Overwrite { get; init; }
     public int EncodeBatchSize { get; init; } = 64;
     public ClassifierTrainingMode Mode { get; init; } = ClassifierTrainingMode.Frozen;
+    /// <summary>
+    /// Training and validation texts with this label belong to no intent (out of scope): the head is not given it as a
+    /// class, learns to be unsure on such training texts, and its "unknown" threshold is chosen on the validation
+    /// data to balance in-scope accuracy against out-of-scope recall. Single-label only; needs validation data.
+    /// </summary>
+    public string? UnknownLabel { get; init; }
     /// <summary>Encoder settings of the end-to-end and SetFit modes (ignored in frozen mode).</summary>
     public EncoderTrainingOptions Encoder { get; init; } = new();
     /// <summary>End-to-end and SetFit: write the resume checkpoint every N steps; 0: only when cancelled.</summary>
@@ -36,7 +42,10 @@ public sealed record ClassifierTrainingRequest
         : new Loop.CheckpointStore(CheckpointFolder);
 }
 
-public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds);
+/// <param name="Evaluation">per-intent metrics; with an unknown label, over the in-scope evaluation texts only</param>
+/// <param name="OutOfScope">with an unknown label: in-scope accuracy and out-of-scope precision/recall at the chosen threshold</param>
+public sealed record ClassifierTrainingResult(string OutputFolder, TrainedHead Trained, ClassificationMetrics Evaluation, string EvaluatedOn, double EncodeSeconds,
+    OutOfScopeMetrics? OutOfScope = null);
 
 /// <summary>
 /// One head training run in any mode. Frozen: embed the training (and validation) texts once and train the head.
@@ -61,7 +70,8 @@ public static class ClassifierTrainingRun
 
         var train = LabeledTextReader.Read(request.DataFile, request.TextColumn, request.LabelColumn);
         var validation = request.ValidationFile is null ? null : LabeledTextReader.Read(request.ValidationFile, request.TextColumn, request.LabelColumn);
-        var space = LabelSpace.FromTrainingData(train, request.Options.MultiLabel, request.DataFile);
+        var space = LabelSpace.FromTrainingData(train, request.Options.MultiLabel, request.DataFile, request.UnknownLabel);
+        if (request.UnknownLabel is not null) RequireOutOfScopeValidation(request, train, validation, space);
         if (validation is not null && !space.MultiLabel)
             for (int i = 0; i < validation.Count; i++)
                 if (validation[i].Labels.Count != 1)
@@ -80,7 +90,9 @@ public static class ClassifierTrainingRun
         if (Directory.Exists(staging)) Directory.Delete(staging, true);
         foreach (var leftover in StaleRunFolders.RemoveLeftovers(output))
             log.WriteLine($"removed {leftover}, left by a run that was killed");
-        var validationGold = validation?.Select(v => v.Labels).ToList();
+        // Early stopping scores intents, so it sees the in-scope validation texts; the threshold sees all of them.
+        var inScopeValidation = validation?.Where(v => !space.IsOutOfScope(v)).ToList();
+        var validationGold = inScopeValidation?.Select(v => v.Labels).ToList();
         int[]? singleTargets = space.MultiLabel ? null : space.SingleTargets(train);
         float[]? multiTargets = space.MultiLabel ? space.MultiTargets(train) : null;
         Action<HeadEpoch> onEpoch = e => log.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}{(e.ValidationMacroF1 is double f ? $", validation macro-F1 {f:F4}" : "")}");
@@ -101,7 +113,7 @@ public static class ClassifierTrainingRun
             var checkpointing = new EndToEndCheckpointing(checkpoints, request.CheckpointSteps, request.Resume, ClassifierRunSignature.Of(request, encoder.Fingerprint, train, validation))
                 { Cancellation = cancellation };
             trained = EndToEndTrainer.Train(encoder, train.Select(t => t.Text).ToList(), space, singleTargets, multiTargets, request.Options, request.Encoder,
-                validation is null ? null : new TextValidationSet(validation.Select(v => v.Text).ToList(), validationGold!), log, probe, checkpointing);
+                inScopeValidation is null ? null : new TextValidationSet(inScopeValidation.Select(v => v.Text).ToList(), validationGold!), log, probe, checkpointing);
             bodySeconds = clock.Elapsed.TotalSeconds;
             log.WriteLine($"trained encoder + head end to end in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
             clock.Restart();
@@ -116,7 +128,9 @@ public static class ClassifierTrainingRun
             {
                 string signature = ClassifierRunSignature.Of(request, encoder.Fingerprint, train, validation);
                 SetFitRunSignatureFile.Check(request, checkpoints, signature);
-                var pairs = SetFitBodyTrainer.GeneratePairs(train.Select(t => t.Text).ToList(), singleTargets!, request.Encoder.SetFitIterations,
+                // Out-of-scope texts share no intent with each other, so they take no part in same-label pairs.
+                var pairTexts = train.Where(t => !space.IsOutOfScope(t)).ToList();
+                var pairs = SetFitBodyTrainer.GeneratePairs(pairTexts.Select(t => t.Text).ToList(), space.SingleTargets(pairTexts), request.Encoder.SetFitIterations,
                     request.Encoder.SetFitSamplesPerClass, request.Options.Seed);
                 var body = SetFitBodyTrainer.Train(encoder, pairs, request.Options, request.Encoder, request.SetFitWorkFolder, log,
                     request.CheckpointSteps, request.Resume, cancellation);
@@ -130,21 +144,35 @@ public static class ClassifierTrainingRun
             validationX = validation is null ? null : cache.Embed(validation.Select(t => t.Text).ToList());
             encodeSeconds = clock.Elapsed.TotalSeconds;
             log.WriteLine($"embedded {cache.Count} distinct texts ({encoder.Dimension} dims) in {encodeSeconds:F1} s");
-            var validationSet = validation is null ? null : new HeadValidationSet(validationX!, validationGold!);
+            var validationSet = validation is null ? null
+                : new HeadValidationSet(validationX!.Where((_, i) => !space.IsOutOfScope(validation[i])).ToList(), validationGold!);
             trained = FrozenHeadTrainer.Train(trainX, space, singleTargets, multiTargets, encoder.Fingerprint, request.Options, validationSet, onEpoch);
             log.WriteLine($"trained the head in {trained.Seconds:F1} s; best epoch {trained.BestEpoch}");
         }
 
         var head = trained.Head;
+        var evalRows = (validation ?? train).ToList();
         var evalX = (validationX ?? trainX)!;
-        var evalGold = (validation ?? train).Select(t => t.Labels).ToList();
         var probabilities = evalX.Select(e => head.Probabilities(e)).ToList();
-        if (validation is not null)
+        OutOfScopeMetrics? outOfScope = null;
+        if (request.UnknownLabel is not null)
         {
-            var (threshold, f1) = ThresholdSelector.Choose(head.Labels, probabilities, evalGold, space.MultiLabel);
+            outOfScope = OutOfScopeMetrics.ChooseThreshold(head.Labels, probabilities, evalRows.Select(t => space.IsOutOfScope(t) ? null : t.Labels[0]).ToList());
+            head.SetThreshold(outOfScope.Threshold);
+            log.WriteLine($"threshold {outOfScope.Threshold:0.00} chosen on validation data: in-scope accuracy {outOfScope.InScopeAccuracy:F4}, " +
+                          $"out-of-scope recall {outOfScope.OutOfScopeRecall:F4}, precision {outOfScope.OutOfScopePrecision:F4}");
+            // The per-intent report covers the in-scope texts; the out-of-scope ones are scored by outOfScope.
+            var inScope = Enumerable.Range(0, evalRows.Count).Where(i => !space.IsOutOfScope(evalRows[i])).ToList();
+            probabilities = inScope.Select(i => probabilities[i]).ToList();
+            evalRows = inScope.Select(i => evalRows[i]).ToList();
+        }
+        else if (validation is not null)
+        {
+            var (threshold, f1) = ThresholdSelector.Choose(head.Labels, probabilities, evalRows.Select(t => t.Labels).ToList(), space.MultiLabel);
             head.SetThreshold(threshold);
             log.WriteLine($"threshold {threshold:0.00} chosen on validation data (macro-F1 {f1:F4}, unknown counted as wrong)");
         }
+        var evalGold = evalRows.Select(t => t.Labels).ToList();
         var predicted = ThresholdSelector.Predict(head.Labels, probabilities, space.MultiLabel, head.Config.Threshold);
         var metrics = ClassificationMetrics.Compute(head.Labels, evalGold, predicted, space.MultiLabel);
         string evaluatedOn = validation is null ? $"training data {request.DataFile} (no --validation given)" : $"validation data {request.ValidationFile}";
@@ -161,7 +189,8 @@ public static class ClassifierTrainingRun
                 ["evaluated_on"] = evaluatedOn, ["training_data"] = request.DataFile, ["mode"] = ModeName(request.Mode),
                 ["best_epoch"] = trained.BestEpoch, ["epochs_run"] = trained.History.Count, ["threshold"] = head.Config.Threshold,
                 ["train_seconds"] = trained.Seconds, ["encoder_train_seconds"] = bodySeconds, ["encode_seconds"] = encodeSeconds, ["seed"] = request.Options.Seed,
-            });
+                ["unknown_label"] = request.UnknownLabel,
+            }, outOfScope);
             Replace(staging, output);
             if (Directory.Exists(request.CheckpointFolder)) Directory.Delete(request.CheckpointFolder, true); // complete: the checkpoint would only take space
         }
@@ -170,7 +199,20 @@ public static class ClassifierTrainingRun
             if (Directory.Exists(staging)) Directory.Delete(staging, true);
             throw;
         }
-        return new ClassifierTrainingResult(output, trained, metrics, evaluatedOn, encodeSeconds);
+        return new ClassifierTrainingResult(output, trained, metrics, evaluatedOn, encodeSeconds, outOfScope);
+    }
+
+    /// <summary>The threshold is chosen on validation texts of both kinds; an unknown label found nowhere is a typo.</summary>
+    private static void RequireOutOfScopeValidation(ClassifierTrainingRequest request, IReadOnlyList<LabeledText> train, IReadOnlyList<LabeledText>? validation, LabelSpace space)
+    {
+        string label = request.UnknownLabel!;
+        if (validation is null)
+            throw new ArgumentException($"the unknown label \"{label}\" needs validation data: the unknown threshold is chosen on its in-scope and out-of-scope texts");
+        if (!validation.Any(space.IsOutOfScope))
+            throw new Data.TrainingDataException(request.ValidationFile!, null,
+                $"no text is labelled \"{label}\" (the unknown label){(train.Any(space.IsOutOfScope) ? "" : $", nor in {request.DataFile}")}; the unknown threshold is chosen on such texts");
+        if (validation.All(space.IsOutOfScope))
+            throw new Data.TrainingDataException(request.ValidationFile!, null, $"every text is labelled \"{label}\" (the unknown label); in-scope texts are needed too");
     }
 
     public static string ModeName(ClassifierTrainingMode mode) => mode switch

@@ -63,15 +63,56 @@ public sealed class HeadBatchPass(ClassifierHead head, int batchSize)
 
     /// <summary>
     /// The batch's mean loss (softmax cross-entropy with optional class weights, or BCE-with-logits for multi-label)
-    /// after <see cref="Forward"/>; fills dLogits.
+    /// after <see cref="Forward"/>; fills dLogits. A single-label target of <see cref="LabelSpace.NoIntent"/> marks an
+    /// out-of-scope text: its loss is the cross-entropy to the uniform distribution (Hendrycks et al.'s outlier
+    /// exposure), which teaches the head to be unsure on such texts so the "unknown" threshold catches them.
     /// </summary>
     public double Loss(ReadOnlySpan<int> rows, int[]? singleTargets, float[]? multiTargets, float[] classWeights)
     {
         var dLogits = DLogits(rows.Length);
         if (multiTargets is not null) return BinaryCrossEntropy(Logits(rows.Length), multiTargets, rows, _c, dLogits);
         var targets = new int[rows.Length];
-        for (int i = 0; i < rows.Length; i++) targets[i] = singleTargets![rows[i]];
-        return SoftmaxCrossEntropyLoss.Compute(Logits(rows.Length), targets, _c, classWeights, dLogits);
+        int outOfScope = 0;
+        for (int i = 0; i < rows.Length; i++)
+            if ((targets[i] = singleTargets![rows[i]]) == LabelSpace.NoIntent) outOfScope++;
+        if (outOfScope == 0) return SoftmaxCrossEntropyLoss.Compute(Logits(rows.Length), targets, _c, classWeights, dLogits);
+        return MixedScopeCrossEntropy(Logits(rows.Length), targets, outOfScope, classWeights, dLogits);
+    }
+
+    /// <summary>
+    /// Mean over the batch's rows: the in-scope rows' (class-weighted) cross-entropy counts as many rows as there are,
+    /// each out-of-scope row adds logsumexp(z) − mean(z) = −Σ_c log p_c / C, whose gradient is p − 1/C.
+    /// </summary>
+    private double MixedScopeCrossEntropy(ReadOnlySpan<float> logits, int[] targets, int outOfScope, float[] classWeights, Span<float> dLogits)
+    {
+        int n = targets.Length, inScope = n - outOfScope;
+        double loss = 0;
+        if (inScope > 0)
+        {
+            var inLogits = new float[inScope * _c];
+            var inTargets = new int[inScope];
+            var inD = new float[inScope * _c];
+            for (int i = 0, k = 0; i < n; i++)
+                if (targets[i] != LabelSpace.NoIntent) { logits.Slice(i * _c, _c).CopyTo(inLogits.AsSpan(k * _c, _c)); inTargets[k++] = targets[i]; }
+            loss = SoftmaxCrossEntropyLoss.Compute(inLogits, inTargets, _c, classWeights, inD) * inScope / n;
+            for (int i = 0, k = 0; i < n; i++)
+                if (targets[i] != LabelSpace.NoIntent)
+                {
+                    for (int c = 0; c < _c; c++) dLogits[i * _c + c] = inD[k * _c + c] * inScope / n;
+                    k++;
+                }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (targets[i] != LabelSpace.NoIntent) continue;
+            var z = logits.Slice(i * _c, _c);
+            double max = TensorPrimitives.Max(z), sumExp = 0, sum = 0;
+            for (int c = 0; c < _c; c++) { sumExp += Math.Exp(z[c] - max); sum += z[c]; }
+            double logSumExp = max + Math.Log(sumExp);
+            loss += (logSumExp - sum / _c) / n;
+            for (int c = 0; c < _c; c++) dLogits[i * _c + c] = (float)((Math.Exp(z[c] - logSumExp) - 1.0 / _c) / n);
+        }
+        return loss;
     }
 
     /// <param name="gradients">in the order of <see cref="Parameters"/>; accumulated into</param>
