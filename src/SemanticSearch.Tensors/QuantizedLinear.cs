@@ -24,6 +24,9 @@ public static unsafe class QuantizedLinear
     // Below this many multiply-adds a second thread costs more to wake than it saves.
     private const long MinMultiplyAddsPerThread = 1L << 20;
 
+    /// <summary>The integer kernel this CPU runs (<see cref="Int8MicroKernel.Best"/>), for reports.</summary>
+    public static string KernelName => Int8MicroKernel.Best.Name;
+
     /// <summary>output [rows, out] = input [rows, in] · Wᵀ + bias; bias [out] or empty.</summary>
     public static void Forward(Span<float> output, ReadOnlySpan<float> input, QuantizedLinearWeight weight, ReadOnlySpan<float> bias, int rows)
         => Forward(Int8MicroKernel.Best, output, input, weight, bias, rows);
