@@ -79,30 +79,45 @@ internal static unsafe class Vector256Int8Kernel
         int* a0 = (int*)a, a1 = (int*)(a + lda), a2 = (int*)(a + 2 * lda), a3 = (int*)(a + 3 * lda), a4 = (int*)(a + 4 * lda), a5 = (int*)(a + 5 * lda);
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < pairs; p++)
+        // Two k pairs per iteration: fewer loop-counter µops beside the 24 multiply-adds.
+        int p = 0;
+        for (; p + 2 <= pairs; p += 2)
         {
-            var b0 = Vector256.Load(b).AsInt16();
-            var b1 = Vector256.Load(b + 8).AsInt16();
-            var ai = Vector256.Create(a0[p]).AsInt16();
-            c00 = TDot.Accumulate(c00, ai, b0); c01 = TDot.Accumulate(c01, ai, b1);
-            ai = Vector256.Create(a1[p]).AsInt16();
-            c10 = TDot.Accumulate(c10, ai, b0); c11 = TDot.Accumulate(c11, ai, b1);
-            ai = Vector256.Create(a2[p]).AsInt16();
-            c20 = TDot.Accumulate(c20, ai, b0); c21 = TDot.Accumulate(c21, ai, b1);
-            ai = Vector256.Create(a3[p]).AsInt16();
-            c30 = TDot.Accumulate(c30, ai, b0); c31 = TDot.Accumulate(c31, ai, b1);
-            ai = Vector256.Create(a4[p]).AsInt16();
-            c40 = TDot.Accumulate(c40, ai, b0); c41 = TDot.Accumulate(c41, ai, b1);
-            ai = Vector256.Create(a5[p]).AsInt16();
-            c50 = TDot.Accumulate(c50, ai, b0); c51 = TDot.Accumulate(c51, ai, b1);
-            b += Int8MicroKernel.NR;
+            Step<TDot>(a0, a1, a2, a3, a4, a5, p, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TDot>(a0, a1, a2, a3, a4, a5, p + 1, b + Int8MicroKernel.NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            b += 2 * Int8MicroKernel.NR;
         }
+        if (p < pairs)
+            Step<TDot>(a0, a1, a2, a3, a4, a5, p, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         c00.Store(tile); c01.Store(tile + 8);
         c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40);
         c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72);
         c50.Store(tile + 80); c51.Store(tile + 88);
+    }
+
+    // One k pair: tile[0..6, 0..16] += A[r, pair p] · B panel row p.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TDot>(int* a0, int* a1, int* a2, int* a3, int* a4, int* a5, int p, int* b,
+        ref Vector256<int> c00, ref Vector256<int> c01, ref Vector256<int> c10, ref Vector256<int> c11,
+        ref Vector256<int> c20, ref Vector256<int> c21, ref Vector256<int> c30, ref Vector256<int> c31,
+        ref Vector256<int> c40, ref Vector256<int> c41, ref Vector256<int> c50, ref Vector256<int> c51) where TDot : struct, IPairDot
+    {
+        var b0 = Vector256.Load(b).AsInt16();
+        var b1 = Vector256.Load(b + 8).AsInt16();
+        var ai = Vector256.Create(a0[p]).AsInt16();
+        c00 = TDot.Accumulate(c00, ai, b0); c01 = TDot.Accumulate(c01, ai, b1);
+        ai = Vector256.Create(a1[p]).AsInt16();
+        c10 = TDot.Accumulate(c10, ai, b0); c11 = TDot.Accumulate(c11, ai, b1);
+        ai = Vector256.Create(a2[p]).AsInt16();
+        c20 = TDot.Accumulate(c20, ai, b0); c21 = TDot.Accumulate(c21, ai, b1);
+        ai = Vector256.Create(a3[p]).AsInt16();
+        c30 = TDot.Accumulate(c30, ai, b0); c31 = TDot.Accumulate(c31, ai, b1);
+        ai = Vector256.Create(a4[p]).AsInt16();
+        c40 = TDot.Accumulate(c40, ai, b0); c41 = TDot.Accumulate(c41, ai, b1);
+        ai = Vector256.Create(a5[p]).AsInt16();
+        c50 = TDot.Accumulate(c50, ai, b0); c51 = TDot.Accumulate(c51, ai, b1);
     }
 }
 
