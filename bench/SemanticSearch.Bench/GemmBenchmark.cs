@@ -24,7 +24,7 @@ public static class GemmBenchmark
     {
         var managed = new ManagedGemm();
         bool haveBlas = OpenBlasGemm.TryLoad(out var blas, out var blasReason);
-        output.WriteLine($"GEMM benchmark: {Environment.ProcessorCount} logical CPUs, {managed.Name}");
+        output.WriteLine($"GEMM benchmark: {Environment.ProcessorCount} logical CPUs, {managed.Name}; kernel choice: {GemmKernelChoice.Description}");
         output.WriteLine(haveBlas ? $"OpenBLAS: {blas!.Name}" : $"OpenBLAS: not available ({blasReason})");
 
         double corePeak = FmaThroughput.MeasureSingleCoreGflopsByCpuTime();
