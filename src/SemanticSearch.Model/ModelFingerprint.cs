@@ -45,6 +45,9 @@ internal static class ModelFingerprint
         };
         // Only when set, so the fingerprints of models without a prompt (and the indexes recording them) stay as they were.
         if (encoder.QueryPrefix is not null) description["query_prefix"] = encoder.QueryPrefix;
+        // Only int8 models carry the key, so every float model's fingerprint is what it always was.
+        var int8 = transformer.Weights.Int8;
+        if (int8 is not null) description["quantization"] = Weights.Int8Weights.Scheme;
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(description.ToJsonString()));
@@ -57,6 +60,10 @@ internal static class ModelFingerprint
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("fingerprints are defined over little-endian float32 bytes");
             hash.AppendData(MemoryMarshal.AsBytes(data.AsSpan()));
         }
+        if (int8 is not null)
+            foreach (var layer in int8)
+                foreach (var w in new[] { layer.Qkv, layer.AttentionOutput, layer.Intermediate, layer.Output })
+                    hash.AppendData(MemoryMarshal.AsBytes(w.Scales.AsSpan()));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

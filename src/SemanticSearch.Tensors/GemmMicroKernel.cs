@@ -34,7 +34,10 @@ internal sealed unsafe class GemmMicroKernel
     public static readonly GemmMicroKernel ScalarKernel =
         new("scalar-fma-4x4", ScalarMicroKernel.MR, ScalarMicroKernel.NR, &ScalarMicroKernel.Run, &ScalarMicroKernel.RunRowsInPlace);
 
-    /// <summary>Widest kernel the hardware runs natively: Vector512, then Vector256 + FMA, then scalar.</summary>
+    /// <summary>
+    /// Widest kernel the hardware runs natively: Vector512, then Vector256 + FMA, then scalar. The managed GEMM
+    /// does not simply take it: <see cref="GemmKernelChoice"/> times the native widths on this CPU.
+    /// </summary>
     public static GemmMicroKernel Best
     {
         get

@@ -21,7 +21,8 @@ public sealed class ManagedGemm : IGemm
 
     private readonly GemmMicroKernel _kernel;
 
-    public ManagedGemm() : this(GemmMicroKernel.Best) { }
+    /// <summary>The managed GEMM with the kernel <see cref="GemmKernelChoice"/> picked for this CPU.</summary>
+    public ManagedGemm() : this(GemmKernelChoice.Kernel) { }
 
     internal ManagedGemm(GemmMicroKernel kernel) => _kernel = kernel;
 

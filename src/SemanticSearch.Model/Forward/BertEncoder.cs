@@ -51,24 +51,30 @@ internal sealed class BertEncoder
         LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, _weights.EmbeddingLayerNormWeight, _weights.EmbeddingLayerNormBias, t, h, _eps);
 
         // Packed once for inference; null while a training graph owns the weights (they change every step).
-        var packs = _weights.InferencePacks.Get(_config, _weights.Layers);
+        // A quantized model runs int8 Linear layers (the rest float) and needs no float packs.
+        var int8 = _weights.Int8;
+        var packs = int8 is null ? _weights.InferencePacks.Get(_config, _weights.Layers) : null;
         for (int li = 0; li < _weights.Layers.Count; li++)
         {
             var layer = _weights.Layers[li];
             var packed = packs?[li];
             // Self-attention block: one GEMM for q|k|v, attention per sequence, output projection, residual, LayerNorm.
-            Linear.Forward(qkv, hidden, layer.QkvWeight, packed?.Qkv, layer.QkvBias, t, h, 3 * h);
+            if (int8 is not null) QuantizedLinear.Forward(qkv, hidden, int8[li].Qkv, layer.QkvBias, t);
+            else Linear.Forward(qkv, hidden, layer.QkvWeight, packed?.Qkv, layer.QkvBias, t, h, 3 * h);
             // Inference keeps no probabilities: each head's rows stay in a small per-thread scratch instead
             // of being written out to a Σ heads·L² buffer nobody reads.
             Attention.Forward(context, Span<float>.Empty, qkv, seqOffsets, heads, h);
-            Linear.Forward(scratch, context, layer.AttentionOutputWeight, packed?.AttentionOutput, layer.AttentionOutputBias, t, h, h);
+            if (int8 is not null) QuantizedLinear.Forward(scratch, context, int8[li].AttentionOutput, layer.AttentionOutputBias, t);
+            else Linear.Forward(scratch, context, layer.AttentionOutputWeight, packed?.AttentionOutput, layer.AttentionOutputBias, t, h, h);
             Residual.Forward(scratch, scratch, hidden);
             LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.AttentionLayerNormWeight, layer.AttentionLayerNormBias, t, h, _eps);
 
             // Feed-forward block.
-            Linear.Forward(intermediate, hidden, layer.IntermediateWeight, packed?.Intermediate, layer.IntermediateBias, t, h, inter);
+            if (int8 is not null) QuantizedLinear.Forward(intermediate, hidden, int8[li].Intermediate, layer.IntermediateBias, t);
+            else Linear.Forward(intermediate, hidden, layer.IntermediateWeight, packed?.Intermediate, layer.IntermediateBias, t, h, inter);
             Activate(intermediate);
-            Linear.Forward(scratch, intermediate, layer.OutputWeight, packed?.Output, layer.OutputBias, t, inter, h);
+            if (int8 is not null) QuantizedLinear.Forward(scratch, intermediate, int8[li].Output, layer.OutputBias, t);
+            else Linear.Forward(scratch, intermediate, layer.OutputWeight, packed?.Output, layer.OutputBias, t, inter, h);
             Residual.Forward(scratch, scratch, hidden);
             LayerNorm.Forward(hidden, Span<float>.Empty, Span<float>.Empty, scratch, layer.OutputLayerNormWeight, layer.OutputLayerNormBias, t, h, _eps);
         }

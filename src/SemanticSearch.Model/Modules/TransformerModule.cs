@@ -83,7 +83,17 @@ public sealed class TransformerModule
             if (checkpointPath is null)
                 throw new CheckpointFormatException(Path.Combine(folder, SafeTensorsFileName), null,
                     $"no weights found in {folder} (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin, model.onnx, onnx/model.onnx)");
-            weights = BertWeightBinder.Bind(CheckpointFolder.Read(folder), config, checkpointPath);
+            var tensors = CheckpointFolder.Read(folder);
+            string int8ConfigPath = Path.Combine(folder, Int8Weights.ConfigFileName);
+            if (File.Exists(int8ConfigPath))
+            {
+                // An int8 model (semsearch model quantize): I8 Linear weights with per-channel scales.
+                Int8Weights.CheckConfig(int8ConfigPath);
+                var (floats, int8) = Int8Weights.FromTensors(tensors, config, checkpointPath);
+                weights = BertWeightBinder.Bind(floats, config, checkpointPath);
+                weights.AttachInt8(int8);
+            }
+            else weights = BertWeightBinder.Bind(tensors, config, checkpointPath);
         }
         return new TransformerModule(config, weights, tokenizer, maxSeqLength, sbert.DoLowerCase);
     }
@@ -97,8 +107,16 @@ public sealed class TransformerModule
         Directory.CreateDirectory(folder);
         WriteJson(Path.Combine(folder, BertConfig.FileName), Config.ToJson());
         WriteJson(Path.Combine(folder, SentenceBertConfig.FileName), new SentenceBertConfig(MaxSeqLength, DoLowerCase).ToJson());
-        var tensors = Weights.EnumerateNamed(Config).Select(t => new NamedTensor(t.Name, t.Shape, t.Data));
+        // An int8 model keeps its I8 weights and scales, and says so in quantization_config.json; a float model
+        // must not leave an old one behind (it would be read as int8).
+        string int8ConfigPath = Path.Combine(folder, Int8Weights.ConfigFileName);
+        var int8 = Weights.Int8;
+        var tensors = int8 is not null
+            ? Int8Weights.ToTensors(Config, Weights, int8.ToArray())
+            : Weights.EnumerateNamed(Config).Select(t => new NamedTensor(t.Name, t.Shape, t.Data));
+        if (int8 is null) File.Delete(int8ConfigPath);
         SafeTensorsFile.Write(Path.Combine(folder, SafeTensorsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        if (int8 is not null) WriteJson(int8ConfigPath, Int8Weights.ConfigJson());
         Tokenizer.Save(folder);
     }
 

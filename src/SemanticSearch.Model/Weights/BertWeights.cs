@@ -39,7 +39,21 @@ public sealed class BertWeights
     /// Declares that these arrays will now change in place (a training graph took them): the packed copies
     /// inference made of them are dropped and never made again for this object.
     /// </summary>
-    public void MarkTrainable() => InferencePacks.MarkTrainable();
+    public void MarkTrainable()
+    {
+        InferencePacks.MarkTrainable();
+        Volatile.Write(ref _int8, null);
+    }
+
+    private Int8LayerWeights[]? _int8;
+
+    /// <summary>
+    /// The int8 Linear weights when this is a quantized model (<see cref="Int8Weights"/>), else null. The forward
+    /// pass then runs int8 Linear layers; training (<see cref="MarkTrainable"/>) drops them and trains the floats.
+    /// </summary>
+    public IReadOnlyList<Int8LayerWeights>? Int8 => Volatile.Read(ref _int8);
+
+    internal void AttachInt8(Int8LayerWeights[] int8) => Volatile.Write(ref _int8, int8);
 
     /// <summary>
     /// Every parameter under its Hugging Face BertModel name (no "bert." prefix) with its shape, in a fixed

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace SemanticSearch.Tensors;
+using SemanticSearch.Tensors;
+
+namespace SemanticSearch.Bench;
 
 /// <summary>
 /// Measures the machine's practical FMA peak: independent Vector256 FMA chains (enough of them to

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace SemanticSearch.Tensors;
+using SemanticSearch.Tensors;
+
+namespace SemanticSearch.Bench;
 
 /// <summary>
 /// CPU time actually consumed (Linux clock_gettime), for benchmarks on a shared machine: time a

@@ -1,10 +1,13 @@
 using System.Diagnostics;
 
-namespace SemanticSearch.Tensors;
+using SemanticSearch.Tensors;
+
+namespace SemanticSearch.Bench;
 
 /// <summary>
 /// GEMM micro-benchmark on BERT shapes (Linear layout: C[T,n] = X[T,k]·Wᵀ, W stored [n,k]):
-/// measured FMA peak, then managed (and OpenBLAS, if it loads) GFLOP/s at each thread count.
+/// measured FMA peak, then managed float32, managed int8 (QuantizedLinear: per-row activation quantization
+/// included, weight quantized beforehand) and OpenBLAS (if it loads) GFLOP/s (int8: GOP/s) at each thread count.
 /// Two views of every case: best wall-clock GFLOP/s (what a user sees, at the mercy of machine load)
 /// and GFLOP per CPU-second as % of the single-core FMA peak (code efficiency; load-independent).
 /// </summary>
@@ -21,7 +24,7 @@ public static class GemmBenchmark
     {
         var managed = new ManagedGemm();
         bool haveBlas = OpenBlasGemm.TryLoad(out var blas, out var blasReason);
-        output.WriteLine($"GEMM benchmark: {Environment.ProcessorCount} logical CPUs, {managed.Name}");
+        output.WriteLine($"GEMM benchmark: {Environment.ProcessorCount} logical CPUs, {managed.Name}; kernel choice: {GemmKernelChoice.Description}");
         output.WriteLine(haveBlas ? $"OpenBLAS: {blas!.Name}" : $"OpenBLAS: not available ({blasReason})");
 
         double corePeak = FmaThroughput.MeasureSingleCoreGflopsByCpuTime();
@@ -35,8 +38,10 @@ public static class GemmBenchmark
         output.WriteLine();
         output.WriteLine("wall = best wall-clock GFLOP/s (and % of the wall FMA peak at that thread count);");
         output.WriteLine("cpu% = best GFLOP per CPU-second as % of the 1-core peak (efficiency, unaffected by other load).");
-        output.WriteLine("Managed and OpenBLAS calls alternate, so both see the same machine load.");
-        output.WriteLine($"{"layer",-9} {"m",5} {"n",5} {"k",5} {"thr",3} | {"managed wall",12} {"",5} {"cpu%",5} | {"openblas wall",13} {"",5} {"cpu%",5}");
+        output.WriteLine("int8 = QuantizedLinear (int8 weights and activations, int32 sums; GOP/s, % of the float FMA peak); x = its speed-up over managed float by CPU time.");
+        output.WriteLine("Managed, int8 and OpenBLAS calls alternate, so all see the same machine load.");
+        output.WriteLine($"int8 kernel: {QuantizedLinear.KernelName}");
+        output.WriteLine($"{"layer",-9} {"m",5} {"n",5} {"k",5} {"thr",3} | {"managed wall",12} {"",5} {"cpu%",5} | {"int8 wall",12} {"",5} {"cpu%",5} {"x",5} | {"openblas wall",13} {"",5} {"cpu%",5}");
         int saved = ComputeThreads.Count;
         try
         {
@@ -46,14 +51,22 @@ public static class GemmBenchmark
                     var x = RandomMatrix(m * k, 1);
                     var w = RandomMatrix(n * k, 2);
                     var c = new float[m * n];
+                    var q = QuantizedLinearWeight.Quantize(w, n, k);
                     foreach (int t in threadCounts)
                     {
                         ComputeThreads.Count = t;
-                        var (mWall, mCpu, bWall, bCpu) = MeasurePair(managed, haveBlas ? blas : null, m, n, k, x, w, c, secondsPerCase);
+                        var cases = new List<Action>
+                        {
+                            () => managed.Sgemm(false, true, m, n, k, 1f, x, k, w, k, 0f, c, n),
+                            () => QuantizedLinear.Forward(c, x, q, [], m),
+                        };
+                        if (haveBlas) cases.Add(() => blas!.Sgemm(false, true, m, n, k, 1f, x, k, w, k, 0f, c, n));
+                        var best = MeasureAlternating(cases, 2.0 * m * n * k / 1e9, secondsPerCase);
                         string Cell(double wall, double cpu, int width) =>
                             $"{wall.ToString("F1").PadLeft(width)} {100 * wall / wallPeak[t],4:F0}% {100 * cpu / corePeak,4:F0}%";
-                        string blasCell = haveBlas ? Cell(bWall, bCpu, 13) : $"{"-",13} {"-",5} {"-",5}";
-                        output.WriteLine($"{layer,-9} {m,5} {n,5} {k,5} {t,3} | {Cell(mWall, mCpu, 12)} | {blasCell}");
+                        string blasCell = haveBlas ? Cell(best[2].Wall, best[2].Cpu, 13) : $"{"-",13} {"-",5} {"-",5}";
+                        output.WriteLine($"{layer,-9} {m,5} {n,5} {k,5} {t,3} | {Cell(best[0].Wall, best[0].Cpu, 12)} | " +
+                                         $"{Cell(best[1].Wall, best[1].Cpu, 12)} {best[1].Cpu / best[0].Cpu,5:F2} | {blasCell}");
                     }
                 }
         }
@@ -61,38 +74,26 @@ public static class GemmBenchmark
     }
 
     /// <summary>
-    /// Best wall-clock GFLOP/s and best GFLOP per process-CPU-second of each backend over alternating
-    /// calls for about <paramref name="seconds"/> in total, after one warm-up call each.
+    /// Best wall-clock GFLOP/s and best GFLOP per process-CPU-second of each case over alternating calls for
+    /// about <paramref name="seconds"/> in total (at least 5 rounds), after one warm-up call each.
     /// </summary>
-    private static (double ManagedWall, double ManagedCpu, double BlasWall, double BlasCpu) MeasurePair(
-        IGemm managed, IGemm? blas, int m, int n, int k, float[] x, float[] w, float[] c, double seconds)
+    private static (double Wall, double Cpu)[] MeasureAlternating(IReadOnlyList<Action> cases, double gflop, double seconds)
     {
-        double flops = 2.0 * m * n * k / 1e9;
-        double mWall = 0, mCpu = 0, bWall = 0, bCpu = 0, total = 0;
-        Time(managed);
-        if (blas is not null) Time(blas);
+        var best = new (double Wall, double Cpu)[cases.Count];
+        foreach (var run in cases) run();
+        double total = 0;
         for (int rep = 0; rep < 5 || total < seconds; rep++)
-        {
-            var (wall, cpu) = Time(managed);
-            mWall = Math.Max(mWall, flops / wall);
-            mCpu = Math.Max(mCpu, flops / cpu);
-            total += wall;
-            if (blas is null) continue;
-            (wall, cpu) = Time(blas);
-            bWall = Math.Max(bWall, flops / wall);
-            bCpu = Math.Max(bCpu, flops / cpu);
-            total += wall;
-        }
-        return (mWall, mCpu, bWall, bCpu);
-
-        (double Wall, double Cpu) Time(IGemm gemm)
-        {
-            double cpuStart = CpuClock.ProcessSeconds();
-            long start = Stopwatch.GetTimestamp();
-            gemm.Sgemm(false, true, m, n, k, 1f, x, k, w, k, 0f, c, n);
-            double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            return (wall, CpuClock.ProcessSeconds() - cpuStart);
-        }
+            for (int i = 0; i < cases.Count; i++)
+            {
+                double cpuStart = CpuClock.ProcessSeconds();
+                long start = Stopwatch.GetTimestamp();
+                cases[i]();
+                double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                double cpu = CpuClock.ProcessSeconds() - cpuStart;
+                best[i] = (Math.Max(best[i].Wall, gflop / wall), Math.Max(best[i].Cpu, gflop / cpu));
+                total += wall;
+            }
+        return best;
     }
 
     private static float[] RandomMatrix(int length, int seed)
