@@ -14,7 +14,12 @@ internal static class TrainingBackendOption
     public static TrainingBackendChoice Parse(CommandArgs args)
     {
         string? device = args.String("device"), backend = args.String("backend");
-        try { return TrainingBackendChoice.Parse(backend, device); }
+        TrainingBackendChoice choice;
+        try { choice = TrainingBackendChoice.Parse(backend, device); }
         catch (ArgumentException e) { throw new CommandLineException($"--backend/--device: {e.Message}"); }
+        // A CUDA device is checked now, so a machine without one is told what to install before any work starts.
+        try { if (choice.Device.IsCuda) choice.Device.Open(); }
+        catch (TorchUnavailableException e) { throw new CommandLineException(e.Message); }
+        return choice;
     }
 }
