@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Encode-benchmark anchors: PyTorch 1.13 (Debian python3-torch) and ONNX Runtime (onnxruntime-node)
+# Encode-benchmark anchors: PyTorch 1.13 (Debian python3-torch), ONNX Runtime (onnxruntime-node) and libtorch 2.10
+# through TorchSharp (bench/training/TrainingBench --encode)
 # encode the first 5,000 BANKING77 train texts with a random all-MiniLM-L6-v2-shaped model
 # (6 layers, hidden 384, 12 heads, FFN 1536, max_seq_length 256, mean pooling + Normalize).
 #
@@ -43,6 +44,13 @@ rm -f "$OUT"/ort-*.json
 for t in ${ORT_THREADS//,/ }; do
   node bench/onnx/ort_encode.mjs --model "$OUT/minilm-random.onnx" --ids "$OUT/ids.json" \
     --threads "$t" --repeat "$REPEAT" --save-embeddings "$OUT/ort.f32" --json "$OUT/ort-$t.json"
+done
+
+echo "== libtorch 2.10 (TorchSharp 0.107)"
+dotnet build bench/training/TrainingBench -c Release -v q >/dev/null
+for t in ${TORCH_THREADS//,/ }; do
+  dotnet bench/training/TrainingBench/bin/Release/net10.0/training-bench.dll --model "$OUT/minilm-random" --encode "$OUT/texts.txt" \
+    --threads "$t" --repeat "$REPEAT" --json "$OUT/libtorch-$t.json"
 done
 
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

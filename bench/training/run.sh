@@ -14,6 +14,7 @@ OUT=$(mktemp -d)
 dotnet build bench/training/TrainingBench -c Release -v q >/dev/null
 for r in $(seq "$ROUNDS"); do
   dotnet bench/training/TrainingBench/bin/Release/net10.0/training-bench.dll --model "$MODEL" --steps "$STEPS" --warmup "$WARMUP" --json "$OUT/cs-$r.json" >/dev/null
+  dotnet bench/training/TrainingBench/bin/Release/net10.0/training-bench.dll --model "$MODEL" --steps "$STEPS" --warmup "$WARMUP" --backend torch --json "$OUT/libtorch-$r.json" >/dev/null
   /usr/bin/python3 bench/training/torch_train_step.py --model "$MODEL" --steps "$STEPS" --warmup "$WARMUP" --json "$OUT/torch-$r.json" >/dev/null
 done
 /usr/bin/python3 - "$OUT" <<'PY'

@@ -65,7 +65,8 @@ public sealed class ClassifierCommandTests : IDisposable
     [Theory]
     [InlineData("end-to-end")]
     [InlineData("setfit")]
-    public void Modes_that_train_the_encoder_write_it_with_a_head_bound_to_it(string mode)
+    [InlineData("setfit", "torch")] // the contrastive stage on libtorch (Training.Torch) through the same loop
+    public void Modes_that_train_the_encoder_write_it_with_a_head_bound_to_it(string mode, string backend = "managed")
     {
         string model = Model("model", 1), data = TrainingData("train.jsonl"), output = _h.PathOf("tuned");
         string validation = _h.WriteJsonl("val.jsonl", new object[]
@@ -75,7 +76,7 @@ public sealed class ClassifierCommandTests : IDisposable
         });
         var train = IndexCliHarness.Run("classifier", "train", "--mode", mode, "--model", model, "--data", data, "--validation", validation, "--output", output,
             "--epochs", mode == "setfit" ? "100" : "8", "--lr", mode == "setfit" ? "0.1" : "0.05", "--encoder-lr", "1e-3", "--batch-size", "4", "--patience", "100",
-            "--setfit-iterations", "2", "--freeze-layers", "0", "--seed", "3", mode == "end-to-end" ? "--probe-first" : "--overwrite");
+            "--setfit-iterations", "2", "--freeze-layers", "0", "--seed", "3", mode == "end-to-end" ? "--probe-first" : "--overwrite", "--backend", backend);
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains($"mode {mode}", train.Out);
         if (mode == "end-to-end") Assert.Contains("linear probe trained", train.Err);

@@ -61,6 +61,37 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Torch_backend_trains_through_the_same_loop_into_a_model_the_managed_engine_loads()
+    {
+        string output = Path.Combine(_dir, "out-torch");
+        var (code, stdout, stderr) = ModelInitCommandTests.Run("train", "--model", _model, "--pairs", WritePairs("pairs.jsonl"), "--output", output,
+            "--epochs", "2", "--batch-size", "4", "--lr", "1e-3", "--eval", WriteBeir(), "--matryoshka", "32,16", "--backend", "torch", "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("on torch:cpu", stderr);
+        Assert.Contains("ndcg@10", stdout);
+        var trained = SentenceEncoder.Load(output);
+        Assert.NotEqual(SentenceEncoder.Load(_model).Fingerprint, trained.Fingerprint);
+        Assert.True(MetricsJsonlReader.Read(Path.Combine(output, "metrics.jsonl")).Count(r => r.Kind == "train") >= 4);
+    }
+
+    [Fact]
+    public void Cuda_without_a_cuda_build_fails_naming_what_to_install_and_writes_nothing()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return; // a GPU machine checks the CUDA path with tools/gpu-check.sh
+        string output = Path.Combine(_dir, "out-cuda");
+        var (code, _, stderr) = ModelInitCommandTests.Run("train", "--model", _model, "--pairs", WritePairs("pairs.jsonl"), "--output", output,
+            "--batch-size", "4", "--device", "cuda");
+        Assert.NotEqual(0, code);
+        Assert.Contains("-p:TorchRuntime=cuda", stderr);
+        Assert.Contains("TorchSharp-cuda-linux", stderr);
+        Assert.False(Directory.Exists(output));
+        (code, _, stderr) = ModelInitCommandTests.Run("train", "--model", _model, "--pairs", WritePairs("pairs.jsonl"), "--output", output,
+            "--batch-size", "4", "--device", "cuda:0", "--backend", "managed");
+        Assert.NotEqual(0, code);
+        Assert.Contains("needs the torch backend", stderr);
+    }
+
+    [Fact]
     public void TrainsPairsIntoALoadableModelWithMetricsAndChart()
     {
         string output = Path.Combine(_dir, "out");

@@ -59,6 +59,8 @@ public sealed class ClassifierTrainCommand : ICliCommand
                               (patience counts evaluations; the best epoch's weights are kept)
           --class-weights     balanced = weight classes by n / (classes · count), for imbalanced data
           --seed N            default 42; the same seed and inputs give a bit-identical head
+          --backend B, --device D   setfit's contrastive stage on managed (default) or torch (libtorch 2.10),
+                              on cpu or cuda[:N] (cuda implies torch; needs the CUDA build, -p:TorchRuntime=cuda)
           --text-column, --label-column   CSV column / JSON field names (default text, label)
         """;
 
@@ -74,6 +76,9 @@ public sealed class ClassifierTrainCommand : ICliCommand
             _ => ClassifierTrainingMode.Frozen,
         };
         bool endToEnd = mode == ClassifierTrainingMode.EndToEnd;
+        var backend = TrainingBackendOption.Parse(args);
+        if (backend.Torch && mode != ClassifierTrainingMode.SetFit)
+            throw new CommandLineException("--backend torch / --device cuda apply to --mode setfit only (end-to-end and frozen heads train on the managed engine)");
         var request = new ClassifierTrainingRequest
         {
             ModelFolder = ModelLocation.Resolve(args.RequiredString("model")),
@@ -99,6 +104,7 @@ public sealed class ClassifierTrainCommand : ICliCommand
                 SetFitIterations = args.Int("setfit-iterations", 5, min: 1, max: 10000),
                 SetFitSamplesPerClass = args.Int("setfit-samples-per-class", 0, min: 0),
                 SetFitBatchSize = args.Int("setfit-batch-size", 16, min: 1, max: 1 << 16),
+                SetFitBackend = backend.Torch ? backend.Create : null,
             },
             Options = new HeadTrainingOptions
             {

@@ -3,6 +3,7 @@ using SemanticSearch.Tensors;
 using SemanticSearch.Training.Data;
 using SemanticSearch.Training.Encoder;
 using SemanticSearch.Training.Loop;
+using SemanticSearch.Training.Torch;
 
 namespace SemanticSearch.Cli.Commands;
 
@@ -46,7 +47,7 @@ public sealed class TrainCommand : ICliCommand
           --overwrite            replace an existing OUTPUT
           --seed N               data order, recipe, dropout (default 42); a run is reproducible for a thread count
           --threads N            compute threads (default: all cores)
-        """;
+        """ + "\n" + TrainingBackendOption.UsageLines;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -86,6 +87,7 @@ public sealed class TrainCommand : ICliCommand
         string? evalMetric = args.String("eval-metric");
         bool overwrite = args.Flag("overwrite");
         int threads = args.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
+        var backendOption = TrainingBackendOption.Parse(args);
         args.EnsureAllUsed();
 
         if ((pairs is null) == (recipe is null)) throw new CommandLineException("give either --pairs FILE or --recipe faq --intents FILE.csv");
@@ -107,11 +109,14 @@ public sealed class TrainCommand : ICliCommand
             var evaluator = evalPath is null ? null : TrainingEvaluator.Load(evalPath, evalMetric);
             ComputeThreads.Count = threads;
             var encoder = ModelLoading.Load(modelDir);
+            var graph = new TrainingGraphOptions { HiddenDropout = (float)dropout, AttentionDropout = (float)dropout, Seed = (ulong)seed };
+            ITrainingBackend trainable;
+            try { trainable = backendOption.Create(encoder, graph); }
+            catch (TorchUnavailableException e) { throw new CommandLineException(e.Message); }
             OutputFolder.Prepare(output, overwrite, options.Resume, modelDir);
 
             stderr.WriteLine($"training {Path.GetFileName(Path.GetFullPath(modelDir))} ({encoder.Dimension} dims) on {examples.Count} examples, loss {lossName}" +
-                             (evaluator is null ? "" : $", evaluating {evaluator.Description}"));
-            var trainable = new BertFineTunableEncoder(encoder, new TrainingGraphOptions { HiddenDropout = (float)dropout, AttentionDropout = (float)dropout, Seed = (ulong)seed });
+                             (evaluator is null ? "" : $", evaluating {evaluator.Description}") + $", on {trainable.Device}");
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
             Console.CancelKeyPress += onCancel; // Ctrl+C: checkpoint and stop, resumable with --resume
@@ -124,6 +129,7 @@ public sealed class TrainCommand : ICliCommand
             finally
             {
                 Console.CancelKeyPress -= onCancel;
+                (trainable as IDisposable)?.Dispose();
             }
         }
         catch (TrainingDataException e)

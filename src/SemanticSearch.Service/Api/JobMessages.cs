@@ -25,6 +25,7 @@ internal static class JobMessages
         OutputModel = job.OutputModel ?? "",
         Step = job.Step,
         TotalSteps = job.TotalSteps,
+        Device = job.Device,
     };
 
     public static JobEvent ToEvent(JobRecord job, DateTime nowUtc)

@@ -27,6 +27,8 @@ internal static class TrainingOptionsValidator
             default:
                 throw Invalid("set pairs or server_file");
         }
+        try { Training.Torch.TrainingBackendChoice.Parse(request.Backend, request.Device); }
+        catch (ArgumentException e) { throw Invalid(e.Message); }
         var o = request.Options ?? new TrainingOptions();
         if (!Enum.IsDefined(o.Loss)) throw Invalid($"options.loss {(int)o.Loss} is not a known TrainingLoss");
         if (!Jobs.FineTunerRunner.Supports(o.Loss)) throw Invalid($"options.loss {o.Loss} is not supported by the training engine yet");

@@ -41,8 +41,10 @@ public sealed class FineTunerRunner : IFineTuneRunner
             Seed = seed,
         };
         var encoder = SentenceEncoder.Load(baseModel);
-        var trainable = new BertFineTunableEncoder(encoder, new TrainingGraphOptions { Seed = (ulong)options.Seed });
-        var result = new FineTuner(trainable, examples, options, evaluator).Run(new ProgressForwarder(report), cancellationToken);
+        var trainable = SemanticSearch.Training.Torch.TrainingBackendChoice.Parse(request.Backend, request.Device).Create(encoder, new TrainingGraphOptions { Seed = (ulong)options.Seed });
+        FineTuneResult result;
+        try { result = new FineTuner(trainable, examples, options, evaluator).Run(new ProgressForwarder(report), cancellationToken); }
+        finally { (trainable as IDisposable)?.Dispose(); }
         if (result.Outcome == TrainingOutcome.Cancelled) throw new OperationCanceledException("fine-tuning was cancelled", cancellationToken);
         return work.OutputModelDirectory;
     }

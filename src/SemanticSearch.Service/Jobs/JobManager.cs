@@ -68,6 +68,7 @@ public sealed class JobManager : IDisposable
             Description = request.Description,
             CreatedUtc = DateTime.UtcNow,
             RequestJson = JsonFormatter.Default.Format(request),
+            Device = SemanticSearch.Training.Torch.TrainingBackendChoice.Parse(request.Backend, request.Device).ToString(),
         };
         lock (_gate)
         {

@@ -24,6 +24,8 @@ public sealed class JobRecord
     public double Loss { get; set; }
     public double LearningRate { get; set; }
     public Dictionary<string, double> Metrics { get; set; } = new();
+    /// <summary>Where a fine-tuning job trains ("cpu", "torch:cpu", "torch:cuda:0"); empty for activations.</summary>
+    public string Device { get; set; } = "";
     /// <summary>The StartFineTune request in protobuf JSON, so a queued job can be re-run after a restart.</summary>
     public string RequestJson { get; set; } = "";
 

@@ -36,6 +36,8 @@ public sealed record EncoderTrainingOptions
     public int SetFitSamplesPerClass { get; init; }
     /// <summary>SetFit: pairs per optimizer step of the contrastive stage.</summary>
     public int SetFitBatchSize { get; init; } = 16;
+    /// <summary>SetFit: the backend of the contrastive stage's fine-tuning loop (null: the managed engine; the torch one comes from Training.Torch).</summary>
+    public Func<Model.SentenceEncoder, Encoder.TrainingGraphOptions, Loop.ITrainingBackend>? SetFitBackend { get; init; }
     /// <summary>End-to-end: first train a frozen-mode head (lr 1e-2, 30 epochs) and start from it ("linear probe, then fine-tune").</summary>
     public bool WarmStartHead { get; init; }
     /// <summary>Texts per forward pass when embedding for evaluation and for the frozen head.</summary>

@@ -63,10 +63,11 @@ public static class SetFitBodyTrainer
         var used = encoderOptions.MaxSteps > 0 ? pairs.Take(encoderOptions.MaxSteps * encoderOptions.SetFitBatchSize).ToList() : pairs;
         log.WriteLine($"setfit: contrastive stage on {used.Count} pairs ({used.Count(p => p.Score > 0)} positive), batch {encoderOptions.SetFitBatchSize}, " +
                       $"lr {encoderOptions.EncoderLearningRate:G3}, CosineSimilarityLoss");
-        var body = new BertFineTunableEncoder(encoder, new TrainingGraphOptions
+        var graph = new TrainingGraphOptions
         {
             HiddenDropout = encoderOptions.HiddenDropout, AttentionDropout = encoderOptions.AttentionDropout, Seed = (ulong)options.Seed,
-        });
+        };
+        var body = encoderOptions.SetFitBackend?.Invoke(encoder, graph) ?? new ManagedTrainingBackend(new BertFineTunableEncoder(encoder, graph));
         var fineTune = new FineTuneOptions
         {
             OutputDirectory = workDirectory, Loss = TrainingLossKind.Cosine, Epochs = 1, BatchSize = encoderOptions.SetFitBatchSize,
@@ -74,7 +75,9 @@ public static class SetFitBodyTrainer
             MaxGradNorm = encoderOptions.MaxGradNorm, FreezeLayers = encoderOptions.FreezeLayers, FreezeEmbeddings = encoderOptions.FreezeLayers > 0,
             CheckpointSteps = checkpointSteps, Resume = resume, Seed = options.Seed, EvaluationBatchSize = encoderOptions.EncodeBatchSize,
         };
-        var result = new FineTuner(body, TrainingExamples.FromScoredPairs(used), fineTune).Run(new LogProgress(log), cancellation);
+        FineTuneResult result;
+        try { result = new FineTuner(body, TrainingExamples.FromScoredPairs(used), fineTune).Run(new LogProgress(log), cancellation); }
+        finally { (body as IDisposable)?.Dispose(); }
         encoder.InvalidateFingerprint();
         return result;
     }

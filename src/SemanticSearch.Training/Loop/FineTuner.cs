@@ -18,12 +18,16 @@ public sealed class FineTuner
 {
     public const string MetricsFileName = "metrics.jsonl", ChartFileName = "training-chart.svg", CheckpointFolderName = "checkpoints";
 
-    private readonly IFineTunableEncoder _encoder;
+    private readonly ITrainingBackend _encoder;
     private readonly TrainingExamples _examples;
     private readonly FineTuneOptions _options;
     private readonly TrainingEvaluator? _evaluator;
 
     public FineTuner(IFineTunableEncoder encoder, TrainingExamples examples, FineTuneOptions options, TrainingEvaluator? evaluator = null)
+        : this(new ManagedTrainingBackend(encoder), examples, options, evaluator) { }
+
+    /// <summary>The same loop on another backend (the libtorch one, on CPU or CUDA).</summary>
+    public FineTuner(ITrainingBackend encoder, TrainingExamples examples, FineTuneOptions options, TrainingEvaluator? evaluator = null)
     {
         _encoder = encoder;
         _examples = examples;
@@ -35,15 +39,17 @@ public sealed class FineTuner
     public string MetricsPath => Path.Combine(_options.OutputDirectory, MetricsFileName);
     public string ChartPath => Path.Combine(_options.OutputDirectory, ChartFileName);
     public CheckpointStore Checkpoints => new(Path.Combine(_options.OutputDirectory, CheckpointFolderName));
+    /// <summary>Where the arithmetic runs (the backend's device).</summary>
+    public string Device => _encoder.Device;
 
     public FineTuneResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(_options.OutputDirectory);
         if (_options.FreezeEmbeddings || _options.FreezeLayers > 0) _encoder.Freeze(embeddings: true, _options.FreezeLayers);
-        var parameters = _encoder.TrainableParameters;
-        if (parameters.Count == 0) throw new InvalidOperationException("every parameter is frozen; nothing to train");
-        var optimizer = new AdamW(WeightDecayGrouping.Split(parameters, _options.WeightDecay));
+        _encoder.Begin(new TrainingRunSetup(_options, _examples, TokenizeAll()));
+        if (_encoder.TrainableParameterCount == 0) throw new InvalidOperationException("every parameter is frozen; nothing to train");
+        var backend = _encoder;
         var plan = TrainingPlan.Build(_examples, _options.Epochs, _options.BatchSize, _options.GradientAccumulation, _options.Seed,
             noDuplicateTexts: _options.Loss == TrainingLossKind.Mnrl);
         int total = plan.Steps.Count;
@@ -55,7 +61,7 @@ public sealed class FineTuner
         if (_options.Resume)
         {
             if (!store.HasLast) throw new InvalidOperationException($"--resume: no checkpoint in {store.Root}");
-            state = store.LoadLast(parameters, optimizer);
+            state = backend.LoadLast(store);
             if (state.RunSignature != signature)
                 throw new InvalidOperationException($"--resume: the checkpoint in {store.Root} was written by a run with other settings or data\n  checkpoint: {state.RunSignature}\n  this run:   {signature}");
             _encoder.DropoutStep = state.DropoutStep;
@@ -67,13 +73,12 @@ public sealed class FineTuner
             File.Delete(MetricsPath);
         }
 
-        var runner = new MicroBatchRunner(_encoder, _options.CreateLoss(), _examples, TokenizeAll(), _options.MiniBatchSize);
         using var metrics = MetricsJsonlWriter.Open(MetricsPath, append: true);
         EvaluationResult? before = null, last = null;
         long lastEvalStep = -1;
         if (_evaluator is not null && state.Step == 0)
         {
-            (before, state) = Evaluate(0, state, metrics, progress, parameters, store);
+            (before, state) = Evaluate(0, state, metrics, progress, store);
             last = before;
             lastEvalStep = 0;
         }
@@ -85,24 +90,24 @@ public sealed class FineTuner
         {
             if (cancellation.IsCancellationRequested)
             {
-                store.SaveLast(state with { DropoutStep = _encoder.DropoutStep }, parameters, optimizer);
+                backend.SaveLast(store, state with { DropoutStep = _encoder.DropoutStep });
                 progress?.Report(Report(TrainingEventKind.Checkpoint, s, total, plan.Steps[(int)s].Epoch, message: "cancelled; checkpoint written, resume with --resume"));
                 WriteChart();
                 return new FineTuneResult(TrainingOutcome.Cancelled, s, total, before, null, state.BestMetric, state.BestMetric is null ? null : state.BestStep, clock.Elapsed);
             }
             var planned = plan.Steps[(int)s];
-            optimizer.ZeroGradients();
+            backend.ZeroGradients();
             double loss = 0, weight = 1.0 / planned.MicroBatches.Count;
-            foreach (var batch in planned.MicroBatches) loss += weight * runner.Run(batch, weight);
+            foreach (var batch in planned.MicroBatches) loss += weight * backend.RunMicroBatch(batch, weight);
             long done = s + 1;
             double lr = schedule.LearningRate(s);
-            var nonFinite = double.IsFinite(loss) ? NonFiniteGradientCheck.FindFirst(parameters) : null;
+            var nonFinite = double.IsFinite(loss) ? backend.FindNonFiniteGradient() : null;
             if (!double.IsFinite(loss) || nonFinite is not null)
             {
                 // Skip: no update, but the batches are consumed, so the run stays aligned with its plan.
-                optimizer.ZeroGradients();
+                backend.ZeroGradients();
                 state = state with { Step = done, ConsecutiveNonFinite = state.ConsecutiveNonFinite + 1 };
-                string what = !double.IsFinite(loss) ? $"loss is {loss}" : nonFinite!.ToString()!;
+                string what = !double.IsFinite(loss) ? $"loss is {loss}" : nonFinite!;
                 metrics.Write(MetricsRecord.Of(done, "train", ("loss", loss), ("lr", lr), ("skipped", 1)));
                 progress?.Report(Report(TrainingEventKind.Warning, done, total, planned.Epoch, loss, lr,
                     message: $"step {done}: {what}; step skipped ({state.ConsecutiveNonFinite} in a row)"));
@@ -115,8 +120,8 @@ public sealed class FineTuner
                 }
                 continue;
             }
-            double norm = GradientClipping.ClipGlobalNorm(parameters, _options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.PositiveInfinity);
-            optimizer.Step(lr);
+            double norm = backend.ClipGradients(_options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.PositiveInfinity);
+            backend.Step(lr);
             state = state with { Step = done, ConsecutiveNonFinite = 0 };
             examplesSeen += planned.ExampleCount;
             stepsThisSession++;
@@ -128,7 +133,7 @@ public sealed class FineTuner
             bool evalNow = _evaluator is not null && (done == total || (_options.EvalSteps > 0 && done % _options.EvalSteps == 0));
             if (evalNow)
             {
-                (last, state) = Evaluate(done, state with { DropoutStep = _encoder.DropoutStep }, metrics, progress, parameters, store);
+                (last, state) = Evaluate(done, state with { DropoutStep = _encoder.DropoutStep }, metrics, progress, store);
                 lastEvalStep = done;
                 if (_options.EarlyStoppingPatience > 0 && state.EvalsWithoutImprovement >= _options.EarlyStoppingPatience && done < total)
                 {
@@ -140,14 +145,14 @@ public sealed class FineTuner
             }
             if (done < total && (evalNow || (_options.CheckpointSteps > 0 && done % _options.CheckpointSteps == 0)))
             {
-                store.SaveLast(state with { DropoutStep = _encoder.DropoutStep }, parameters, optimizer);
+                backend.SaveLast(store, state with { DropoutStep = _encoder.DropoutStep });
                 progress?.Report(Report(TrainingEventKind.Checkpoint, done, total, planned.Epoch, message: $"checkpoint at step {done}"));
             }
         }
 
         if (_evaluator is not null && _options.EarlyStoppingPatience > 0 && store.HasBest && state.BestStep != lastEvalStep)
         {
-            store.RestoreBest(parameters);
+            backend.RestoreBest(store);
             last = _evaluator.Evaluate(Embed, EmbedQueries);
             metrics.Write(new MetricsRecord(state.BestStep, "best", last.Metrics));
             progress?.Report(Report(TrainingEventKind.Evaluation, state.Step, total, 0, evaluation: last,
@@ -162,7 +167,7 @@ public sealed class FineTuner
     }
 
     private (EvaluationResult, LoopState) Evaluate(long step, LoopState state, MetricsJsonlWriter metrics, IProgress<TrainingProgress>? progress,
-        IReadOnlyList<TrainableParameter> parameters, CheckpointStore store)
+        CheckpointStore store)
     {
         var result = _evaluator!.Evaluate(Embed, EmbedQueries);
         metrics.Write(new MetricsRecord(step, "eval", result.Metrics));
@@ -171,7 +176,7 @@ public sealed class FineTuner
         if (improved)
         {
             state = state with { BestMetric = value, BestStep = step, EvalsWithoutImprovement = 0 };
-            if (_options.EarlyStoppingPatience > 0) store.SaveBest(parameters);
+            if (_options.EarlyStoppingPatience > 0) _encoder.SaveBest(store);
         }
         else
         {
@@ -196,7 +201,7 @@ public sealed class FineTuner
         for (int start = 0; start < texts.Count; start += batch)
         {
             int count = Math.Min(batch, texts.Count - start);
-            var output = _encoder.Forward(tokenize(texts.Skip(start).Take(count).ToList()), training: false);
+            var output = _encoder.Embed(tokenize(texts.Skip(start).Take(count).ToList()));
             for (int r = 0; r < count; r++) rows[start + r] = output.AsSpan(r * dim, dim).ToArray();
         }
         _encoder.DropoutStep = dropout;
