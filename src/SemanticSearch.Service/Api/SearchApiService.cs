@@ -1,44 +1,36 @@
-using SemanticSearch.Service.Rpc;
 using System.Diagnostics;
+using Grpc.Core;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Service.Api.V1;
-using SemanticSearch.Service.Rpc.Server;
 using SemanticSearch.Service.Serving;
 using IndexSearch = SemanticSearch.Index.Search;
 
 namespace SemanticSearch.Service.Api;
 
 /// <summary>semanticsearch.v1.SearchService over one <see cref="ServedIndex"/>.</summary>
-public sealed class SearchApiService(ServedIndex index, IClassifier? classifier = null)
+public sealed class SearchApiService(ServedIndex index, IClassifier? classifier = null) : SearchService.SearchServiceBase
 {
     public const int MaxEncodeTexts = 1024;
     public const int UpsertBatchSize = 64;
 
-    public GrpcServiceDefinition Definition() =>
-        GrpcServiceDefinition.For(SearchReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("SearchService"))
-            .AddUnary<SearchRequest, SearchResponse>("Search", Search)
-            .AddUnary<FindSimilarRequest, SearchResponse>("FindSimilar", FindSimilar)
-            .AddUnary<EncodeRequest, EncodeResponse>("Encode", Encode)
-            .AddClientStreaming<UpsertRequest, UpsertResponse>("Upsert", Upsert)
-            .AddUnary<DeleteRequest, DeleteResponse>("Delete", Delete)
-            .AddUnary<GetRequest, Document>("Get", Get)
-            .AddUnary<StatsRequest, StatsResponse>("Stats", Stats)
-            .AddUnary<ClassifyRequest, ClassifyResponse>("Classify", Classify)
-            .Build();
-
-    public Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
-        var query = SearchRequestMapper.ToIndexRequest(request);
+        var clock = Stopwatch.StartNew();
+        var query = SearchRequestMapper.ToIndexRequest(request, index.Binding is not null && index.Encoder is not null);
         if (query.Mode != IndexSearch.SearchMode.Keyword) RequireVectors($"{request.Mode} search");
-        return ApiErrors.Translate(async () =>
+        IndexSearch.SearchResults results;
+        try
         {
-            var clock = Stopwatch.StartNew();
-            var results = await index.ReadAsync(s => s.Search(query), context.CancellationToken);
-            return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
-        });
+            results = await index.ReadAsync(s => s.Search(query), context.CancellationToken);
+        }
+        catch (ArgumentException e) when (request.AdvancedSyntax)
+        {
+            throw ApiErrors.Invalid($"text is not a valid advanced (FTS5) query: {e.Message}");
+        }
+        return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency, SearchRequestMapper.MaxResponseBytes);
     }
 
-    public Task<SearchResponse> FindSimilar(FindSimilarRequest request, ServerCallContext context)
+    public override Task<SearchResponse> FindSimilar(FindSimilarRequest request, ServerCallContext context)
     {
         int top = SearchRequestMapper.TopK(request.TopK);
         int offset = SearchRequestMapper.Offset(request.Offset);
@@ -54,12 +46,21 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         {
             SearchRequestMapper.RequireText(request.DocumentId, "document_id");
             RequireVectors("FindSimilar");
-            return ApiErrors.Translate(async () =>
+            return Similar();
+        }
+
+        async Task<SearchResponse> Similar()
+        {
+            var clock = Stopwatch.StartNew();
+            try
             {
-                var clock = Stopwatch.StartNew();
                 var results = await index.ReadAsync(s => s.MoreLikeThis(request.DocumentId, top, offset, tags), context.CancellationToken);
-                return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
-            });
+                return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency, SearchRequestMapper.MaxResponseBytes);
+            }
+            catch (KeyNotFoundException)
+            {
+                throw ApiErrors.NotFound($"no document with id '{ApiErrors.Quote(request.DocumentId)}'");
+            }
         }
 
         SearchRequest ByText()
@@ -70,7 +71,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         }
     }
 
-    public async Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context)
+    public override async Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context)
     {
         if (request.Texts.Count == 0 || request.Texts.Count > MaxEncodeTexts)
             throw SearchRequestMapper.Invalid($"texts must hold between 1 and {MaxEncodeTexts} texts, got {request.Texts.Count}");
@@ -93,7 +94,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return response;
     }
 
-    public async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
+    public override async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
     {
         if (index.Binding is not null && index.Encoder is null)
             throw ApiErrors.FailedPrecondition($"index '{index.Directory}' is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
@@ -106,7 +107,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return batcher.Response;
     }
 
-    public async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         switch (request.TargetCase)
         {
@@ -123,17 +124,17 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         }
     }
 
-    public async Task<Document> Get(GetRequest request, ServerCallContext context)
+    public override async Task<Document> Get(GetRequest request, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.Id, "id");
         var stored = await index.GetAsync(request.Id, context.CancellationToken)
-            ?? throw ApiErrors.NotFound($"no document with id '{request.Id}'");
+            ?? throw ApiErrors.NotFound($"no document with id '{ApiErrors.Quote(request.Id)}'");
         var document = new Document { Id = stored.Id, Title = stored.Title, Text = stored.Text, MetadataJson = stored.MetadataJson ?? "" };
         document.Tags.AddRange(stored.Tags);
         return document;
     }
 
-    public async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
+    public override async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
     {
         var stats = await index.ReadAsync(s => s.Stats(), context.CancellationToken);
         var response = new StatsResponse
@@ -157,7 +158,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return response;
     }
 
-    public async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
+    public override async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
     {
         if (classifier is null)
             throw ApiErrors.FailedPrecondition(

@@ -1,4 +1,3 @@
-using SemanticSearch.Service.Rpc;
 using System.Text.Json;
 using SemanticSearch.Index;
 using SemanticSearch.Service.Api.V1;

@@ -7,7 +7,7 @@ using SemanticSearch.Service.Api.V1;
 namespace SemanticSearch.Service.Jobs;
 
 /// <summary>The queue is full; the caller should retry later.</summary>
-public sealed class JobQueueFullException(string message) : Exception(message);
+public sealed class JobQueueFullException(string message) : ServiceException(Grpc.Core.StatusCode.ResourceExhausted, message);
 
 /// <summary>
 /// Runs fine-tuning jobs one at a time, in submission order, on its own below-normal-priority
@@ -200,13 +200,25 @@ public sealed class JobManager : IDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "Fine-tuning job {Job} failed.", id);
-            lock (_gate) Finish(job, JobStatus.Failed, e.Message);
+            lock (_gate) Finish(job, JobStatus.Failed, FailureMessage(e));
         }
         finally
         {
             lock (_gate) { _runningJobId = null; _runningJobCancel = null; }
         }
     }
+
+    /// <summary>
+    /// What a failed job reports to clients: never the content of a data file (a pair file on the
+    /// server may be anything the server can read) nor a server path, and bounded in length.
+    /// </summary>
+    internal static string FailureMessage(Exception e) => e switch
+    {
+        SemanticSearch.Training.Data.TrainingDataException t => t.Line is int line
+            ? $"the training data is malformed at line {line}" : "the training data is malformed",
+        IOException or UnauthorizedAccessException => "the training data could not be read",
+        _ => Hosting.ErrorInterceptor.Bound(e.Message),
+    };
 
     /// <summary>Caller holds the lock.</summary>
     private void Finish(JobRecord job, JobStatus status, string? message)

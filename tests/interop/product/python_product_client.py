@@ -21,7 +21,8 @@ def generate(repo_root, out_dir):
     protos = os.path.join(repo_root, "protos")
     files = ["semanticsearch/v1/search.proto", "semanticsearch/v1/finetune.proto",
              "grpc/health/v1/health.proto", "grpc/reflection/v1alpha/reflection.proto"]
-    subprocess.run(["protoc", "-I", protos, f"--python_out={out_dir}", *files], check=True)
+    standard = os.path.join(repo_root, "tests", "interop", "protos")  # grpc.health.v1 / grpc.reflection schemas
+    subprocess.run(["protoc", "-I", protos, "-I", standard, f"--python_out={out_dir}", *files], check=True)
 
 
 def load(out_dir, relative_path, name):

@@ -1,0 +1,34 @@
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace SemanticSearch.Service.Hosting;
+
+/// <summary>
+/// What grpc.health.v1 reports: NOT_SERVING until the host says the index and model are loaded
+/// (<see cref="MarkReady"/>) and again from the moment it starts stopping. Stopping also pushes
+/// NOT_SERVING to every Health.Watch stream, then ends those streams (<see cref="Stopping"/>).
+/// </summary>
+public sealed class ServiceReadiness : IHealthCheck
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _ready;
+
+    public bool IsServing => _ready && !_stopping.IsCancellationRequested;
+
+    /// <summary>Fires after NOT_SERVING has been published, when the server starts stopping.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    public void MarkReady() => _ready = true;
+
+    internal void BeginStopping(HealthServiceImpl health, IEnumerable<string> services)
+    {
+        _ready = false;
+        foreach (var service in services) health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+        _stopping.Cancel();
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(IsServing ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy(_stopping.IsCancellationRequested ? "stopping" : "loading"));
+}
