@@ -56,7 +56,7 @@ public sealed class ApiActivationTests : IDisposable
     }
 
     private ProductServer Server(SemaphoreSlim? gate = null) => ProductServer.Create(
-        new ServerSettings { IndexDirectory = IndexDirectory, ModelDirectory = null, Port = 0, Searchers = 2 },
+        new ServerSettings { IndexDirectory = IndexDirectory, ModelDirectory = null, Port = 0, Searchers = 2, ModelRoots = [_root] },
         NullLoggerFactory.Instance, modelLoader: path => new GatedEncoder(SentenceEncoderAdapter.Load(path), gate));
 
     private async Task<ProductServer> StartedServer(SemaphoreSlim? gate = null)

@@ -166,11 +166,20 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal(64, response.ModelFingerprint.Length);
     }
 
+    [Fact]
+    public async Task An_unset_mode_is_hybrid_on_an_index_with_vectors()
+    {
+        using var client = Client();
+        var response = await client.SearchAsync(new SearchRequest { Text = "card" });
+        Assert.Equal(SearchMode.Hybrid, response.Mode);
+        Assert.NotEmpty(response.Hits);
+    }
+
     [Theory]
     [InlineData("", 1, 10, "text must not be empty")]
     [InlineData("card", 1, -1, "top_k must be between 1 and 10000")]
     [InlineData("card", 1, 10001, "top_k must be between 1 and 10000")]
-    [InlineData("card", 0, 10, "mode must be set")]
+    [InlineData("card", 0, 10_001, "top_k must be between 1 and 10000")]
     [InlineData("card", 9, 10, "mode 9 is not a known SearchMode")]
     public async Task Bad_search_requests_are_INVALID_ARGUMENT_naming_the_field(string text, int mode, int topK, string expected)
     {
@@ -263,12 +272,12 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         using var client = Client();
         await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.GetAsync("log-line-probe"));
         string log = "";
-        for (int i = 0; i < 50 && !log.Contains("status=NOTFOUND"); i++)
+        for (int i = 0; i < 50 && !log.Contains("status=NOT_FOUND"); i++)
         {
             await Task.Delay(100);
             log = fixture.Server.Stderr;
         }
-        Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Get status=NOTFOUND duration_ms=\d+", log);
+        Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Get status=NOT_FOUND duration_ms=\d+", log);
         Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Upsert status=OK", log);
     }
 

@@ -11,6 +11,8 @@ namespace SemanticSearch.Service.Tests;
 internal sealed class EchoService : Echo.EchoBase
 {
     public const string ThrowText = "throw";
+    public const string ThrowArgumentText = "throw-argument";
+    public const string ThrowServiceText = "throw-service";
     public const string IgnoreTokenText = "ignore-token";
     public const string SecretExceptionText = "secret internal detail /etc/passwd";
 
@@ -66,10 +68,9 @@ internal sealed class EchoService : Echo.EchoBase
 
     private async Task ApplyKnobsAsync(EchoRequest request, ServerCallContext context)
     {
-        if (request.Text == ThrowText)
-        {
-            throw new InvalidOperationException(SecretExceptionText);
-        }
+        if (request.Text == ThrowText) throw new InvalidOperationException(SecretExceptionText);
+        if (request.Text == ThrowArgumentText) throw new ArgumentException(SecretExceptionText); // a bug, not a user error
+        if (request.Text == ThrowServiceText) throw new ServiceException(StatusCode.FailedPrecondition, "typed: the index is busy");
         if (request.SleepMs > 0)
         {
             SleepStarted.TrySetResult();

@@ -12,6 +12,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
 {
     public const int MaxEncodeTexts = 1024;
     public const int UpsertBatchSize = 64;
+    private const int EncodeChunk = 32;
 
     public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
@@ -78,12 +79,20 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         for (int i = 0; i < request.Texts.Count; i++) SearchRequestMapper.RequireText(request.Texts[i], $"texts[{i}]");
         var encoder = index.Encoder ?? throw ApiErrors.FailedPrecondition("the server has no model loaded (the index is keyword-only); Encode needs one");
         var texts = request.Texts.ToArray();
-        context.CancellationToken.ThrowIfCancellationRequested();
-        var vectors = await Task.Run(() =>
+        var token = context.CancellationToken;
+        // Through a read slot (encoding competes with searches for the same cores) and in chunks,
+        // so a cancelled or timed-out call stops between chunks instead of encoding all 1,024 texts.
+        var vectors = await index.ReadAsync(_ =>
         {
-            var sequences = texts.Select(t => TokenWindowSplitter.QuerySequence(encoder.TokenIds(t), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId)).ToList();
-            return encoder.EncodeIds(sequences, 32);
-        }, context.CancellationToken);
+            var all = new List<float[]>(texts.Length);
+            foreach (var chunk in texts.Chunk(EncodeChunk))
+            {
+                token.ThrowIfCancellationRequested();
+                var sequences = chunk.Select(t => TokenWindowSplitter.QuerySequence(encoder.TokenIds(t), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId)).ToList();
+                all.AddRange(encoder.EncodeIds(sequences, EncodeChunk));
+            }
+            return all;
+        }, token);
         var response = new EncodeResponse { Dimension = encoder.Identity.Dimension, ModelFingerprint = encoder.Identity.Fingerprint };
         foreach (var v in vectors)
         {
@@ -169,7 +178,12 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         if (request.TopLabels < 0) throw SearchRequestMapper.Invalid($"top_labels must not be negative, got {request.TopLabels}");
         var texts = request.Texts.ToArray();
         int top = request.TopLabels == 0 ? 1 : request.TopLabels;
-        var results = await Task.Run(() => classifier.Classify(texts, top), context.CancellationToken);
+        var token = context.CancellationToken;
+        var results = await index.ReadAsync(_ => texts.Chunk(EncodeChunk).SelectMany(chunk =>
+        {
+            token.ThrowIfCancellationRequested();
+            return classifier.Classify(chunk, top);
+        }).ToList(), token);
         var response = new ClassifyResponse();
         foreach (var result in results)
         {

@@ -80,7 +80,12 @@ public sealed class GrpcHost : IAsyncDisposable
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
-        app.Lifetime.ApplicationStopping.Register(() => readiness.BeginStopping(health, healthServices.Prepend("")));
+        var log = loggers.CreateLogger("SemanticSearch.Service");
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            log.LogInformation("Stopping: shutting down gracefully (health NOT_SERVING, in-flight calls get up to {Seconds} s)", settings.ShutdownDrainTimeout.TotalSeconds);
+            readiness.BeginStopping(health, healthServices.Prepend(""));
+        });
         return new GrpcHost(app, readiness);
     }
 

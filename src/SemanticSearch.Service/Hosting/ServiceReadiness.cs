@@ -12,23 +12,26 @@ namespace SemanticSearch.Service.Hosting;
 public sealed class ServiceReadiness : IHealthCheck
 {
     private readonly CancellationTokenSource _stopping = new();
-    private volatile bool _ready;
+    /// <summary>How long watch streams stay open after NOT_SERVING was queued, so that it reaches them.</summary>
+    private static readonly TimeSpan WatchFlush = TimeSpan.FromMilliseconds(250);
+    private volatile bool _ready, _stoppingStarted;
 
-    public bool IsServing => _ready && !_stopping.IsCancellationRequested;
+    public bool IsServing => _ready && !_stoppingStarted;
 
-    /// <summary>Fires after NOT_SERVING has been published, when the server starts stopping.</summary>
+    /// <summary>Fires shortly after NOT_SERVING has been published, when the server starts stopping.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
     public void MarkReady() => _ready = true;
 
     internal void BeginStopping(HealthServiceImpl health, IEnumerable<string> services)
     {
-        _ready = false;
+        _stoppingStarted = true;
         foreach (var service in services) health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
-        _stopping.Cancel();
+        _stopping.CancelAfter(WatchFlush); // a watch writes what is queued, then its call ends
+
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(IsServing ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy(_stopping.IsCancellationRequested ? "stopping" : "loading"));
+            : HealthCheckResult.Unhealthy(_stoppingStarted ? "stopping" : "loading"));
 }
