@@ -165,4 +165,28 @@ public sealed class ApiSecurityTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => ServerSettings.From(Config(("api-key-file", file), ("api-key", "x"))));
         Assert.Throws<ArgumentException>(() => ServerSettings.From(Config(("api-key-file", Path.Combine(_root, "missing")))));
     }
+
+    [Fact]
+    public async Task Job_descriptions_are_capped_and_ListJobs_pages()
+    {
+        using var client = Admin();
+        var tooLong = new StartFineTuneRequest { Description = new string('d', 2000), Pairs = new PairList() };
+        tooLong.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
+        Assert.Equal(RpcStatus.InvalidArgument, (await Refused(() => client.StartFineTuneAsync(tooLong))).StatusCode);
+        for (int i = 0; i < 3; i++)
+        {
+            // batch_size over the pair count: each job fails at once, which is all this test needs.
+            var failing = new StartFineTuneRequest { Description = $"job {i}", Pairs = new PairList(), Options = new TrainingOptions { BatchSize = 8 } };
+            failing.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
+            await client.StartFineTuneAsync(failing);
+        }
+        var first = await client.FineTune.ListJobsAsync(new ListJobsRequest { PageSize = 2 });
+        Assert.Equal(2, first.Jobs.Count);
+        Assert.NotEmpty(first.NextPageToken);
+        var second = await client.FineTune.ListJobsAsync(new ListJobsRequest { PageSize = 2, PageToken = first.NextPageToken });
+        Assert.Single(second.Jobs);
+        Assert.Empty(second.NextPageToken);
+        Assert.Equal(3, first.Jobs.Concat(second.Jobs).Select(j => j.JobId).Distinct().Count());
+        Assert.Equal(RpcStatus.InvalidArgument, (await Refused(() => client.FineTune.ListJobsAsync(new ListJobsRequest { PageSize = 5000 }).ResponseAsync)).StatusCode);
+    }
 }

@@ -58,10 +58,17 @@ public sealed class FineTuneApiService(JobManager jobs, ActivationManager? activ
 
     public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
     {
-        var response = new ListJobsResponse();
-        response.Jobs.AddRange(jobs.List().Select(JobMessages.ToInfo));
+        int size = request.PageSize == 0 ? 100 : request.PageSize;
+        if (size is < 1 or > 1000) throw ApiErrors.Invalid($"page_size must be between 1 and 1000 (0 for 100), got {request.PageSize}");
+        int start = 0;
+        if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, out start) || start < 0))
+            throw ApiErrors.Invalid("page_token is not a token this server returned");
+        var all = jobs.List().Select(JobMessages.ToInfo);
         if (activations is not null)
-            response.Jobs.AddRange(activations.List().OrderByDescending(a => a.CreatedUtc).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(JobMessages.ToInfo));
+            all = all.Concat(activations.List().OrderByDescending(a => a.CreatedUtc).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(JobMessages.ToInfo));
+        var page = all.Skip(start).Take(size + 1).ToList();
+        var response = new ListJobsResponse { NextPageToken = page.Count > size ? (start + size).ToString() : "" };
+        response.Jobs.AddRange(page.Take(size));
         return Task.FromResult(response);
     }
 

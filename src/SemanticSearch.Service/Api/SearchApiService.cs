@@ -12,6 +12,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
 {
     public const int MaxEncodeTexts = 1024;
     public const int UpsertBatchSize = 64;
+    public const int MaxBatchDocuments = 1000;
     private const int EncodeChunk = 32;
 
     public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
@@ -105,15 +106,30 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
 
     public override async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
     {
-        if (index.Binding is not null && index.Encoder is null)
-            throw ApiErrors.FailedPrecondition($"index '{index.Directory}' is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
-        var batcher = new UpsertBatcher(index, UpsertBatchSize);
+        var batcher = StartUpsert();
         while (await requests.MoveNext(context.CancellationToken))
         {
             await batcher.AddAsync(requests.Current.Document, context.CancellationToken);
         }
         await batcher.FlushAsync(context.CancellationToken);
         return batcher.Response;
+    }
+
+    public override async Task<UpsertResponse> UpsertBatch(UpsertBatchRequest request, ServerCallContext context)
+    {
+        if (request.Documents.Count is 0 or > MaxBatchDocuments)
+            throw SearchRequestMapper.Invalid($"documents must hold between 1 and {MaxBatchDocuments} documents, got {request.Documents.Count}");
+        var batcher = StartUpsert();
+        foreach (var document in request.Documents) await batcher.AddAsync(document, context.CancellationToken);
+        await batcher.FlushAsync(context.CancellationToken);
+        return batcher.Response;
+    }
+
+    private UpsertBatcher StartUpsert()
+    {
+        if (index.Binding is not null && index.Encoder is null)
+            throw ApiErrors.FailedPrecondition($"the index is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
+        return new UpsertBatcher(index, UpsertBatchSize);
     }
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)

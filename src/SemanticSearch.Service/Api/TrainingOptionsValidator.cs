@@ -5,8 +5,12 @@ namespace SemanticSearch.Service.Api;
 /// <summary>Refuses a fine-tuning request with INVALID_ARGUMENT naming the field, before it is queued.</summary>
 internal static class TrainingOptionsValidator
 {
+    public const int MaxDescriptionChars = 1024;
+
     public static void Validate(StartFineTuneRequest request)
     {
+        if (request.Description.Length > MaxDescriptionChars)
+            throw Invalid($"description must be at most {MaxDescriptionChars} characters, got {request.Description.Length}");
         switch (request.DataCase)
         {
             case StartFineTuneRequest.DataOneofCase.Pairs:

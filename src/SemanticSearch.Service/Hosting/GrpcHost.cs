@@ -17,7 +17,7 @@ namespace SemanticSearch.Service.Hosting;
 /// <summary>
 /// The composition root of a gRPC server on Grpc.AspNetCore: Kestrel with its limits, the services
 /// a caller maps, grpc.health.v1 (Grpc.AspNetCore.HealthChecks, fed by <see cref="ServiceReadiness"/>),
-/// server reflection v1 and v1alpha, and the request path
+/// server reflection v1 and v1alpha, JSON transcoding of annotated methods, and the request path
 /// call logging → routing → API key → call deadlines → service (with <see cref="ErrorInterceptor"/>).
 /// Stopping: health goes NOT_SERVING, watch streams end, in-flight calls get
 /// <see cref="GrpcEndpointSettings.ShutdownDrainTimeout"/> to finish, then hosted services stop in
@@ -63,7 +63,7 @@ public sealed class GrpcHost : IAsyncDisposable
             o.ResponseCompressionAlgorithm = settings.CompressResponses ? "gzip" : null;
             o.ResponseCompressionLevel = CompressionLevel.Fastest;
             o.Interceptors.Add<ErrorInterceptor>();
-        });
+        }).AddJsonTranscoding(); // google.api.http annotations: REST+JSON on the same port, through the same interceptors
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>
         {

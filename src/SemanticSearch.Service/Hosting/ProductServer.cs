@@ -21,7 +21,7 @@ public sealed class ProductServer : IAsyncDisposable
     /// <summary>Methods that change the index or run jobs: they need the admin key when one is set.</summary>
     public static readonly IReadOnlySet<string> AdminMethods = new HashSet<string>(StringComparer.Ordinal)
     {
-        "/semanticsearch.v1.SearchService/Upsert", "/semanticsearch.v1.SearchService/Delete",
+        "/semanticsearch.v1.SearchService/Upsert", "/semanticsearch.v1.SearchService/UpsertBatch", "/semanticsearch.v1.SearchService/Delete",
         "/semanticsearch.v1.FineTuneService/StartFineTune", "/semanticsearch.v1.FineTuneService/CancelJob",
         "/semanticsearch.v1.FineTuneService/ActivateModel",
     };
