@@ -35,7 +35,7 @@ internal sealed class CallLoggingMiddleware(RequestDelegate next, ILoggerFactory
         var trailers = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
         string? code = trailers is not null && trailers.TryGetValue("grpc-status", out var t) && t.Count > 0 ? t.ToString()
             : http.Response.Headers.TryGetValue("grpc-status", out var h) && h.Count > 0 ? h.ToString() : null;
-        if (code is null) return GrpcStatusNames.IsGrpc(http.Request) ? $"http-{http.Response.StatusCode}" : $"http-{http.Response.StatusCode}";
+        if (code is null) return $"http-{http.Response.StatusCode}"; // REST (transcoded) calls, or no gRPC status at all
         return int.TryParse(code, out int c) ? GrpcStatusNames.Of((StatusCode)c) : code;
     }
 }

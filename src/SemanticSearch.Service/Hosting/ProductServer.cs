@@ -86,6 +86,7 @@ public sealed class ProductServer : IAsyncDisposable
                 },
                 ["semanticsearch.v1.SearchService", "semanticsearch.v1.FineTuneService"],
                 AdminMethods.Contains);
+            host.Readiness.ReportFaults(() => index.OutOfService);
             host.Readiness.MarkReady(); // index open, model loaded
             log.LogInformation("Index {Index}: {Mode}", settings.IndexDirectory,
                 index.Binding is null ? "keyword-only" : encoder is null ? "vectors present, model not loaded" : $"model {index.Binding.Identity.Fingerprint[..12]}");

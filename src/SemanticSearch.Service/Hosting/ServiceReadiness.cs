@@ -16,7 +16,12 @@ public sealed class ServiceReadiness : IHealthCheck
     private static readonly TimeSpan WatchFlush = TimeSpan.FromMilliseconds(250);
     private volatile bool _ready, _stoppingStarted;
 
-    public bool IsServing => _ready && !_stoppingStarted;
+    private Func<string?> _fault = () => null;
+
+    public bool IsServing => _ready && !_stoppingStarted && _fault() is null;
+
+    /// <summary>A condition that takes the server out of service while it returns a reason (e.g. an index that failed to reopen).</summary>
+    public void ReportFaults(Func<string?> fault) => _fault = fault;
 
     /// <summary>Fires shortly after NOT_SERVING has been published, when the server starts stopping.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -33,5 +38,5 @@ public sealed class ServiceReadiness : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(IsServing ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy(_stoppingStarted ? "stopping" : "loading"));
+            : HealthCheckResult.Unhealthy(_stoppingStarted ? "stopping" : _fault() ?? "loading"));
 }
