@@ -149,6 +149,9 @@ if [ "$serve" = 1 ]; then
     # any gRPC tool works too (server reflection is on), e.g. with grpcurl:
     grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
     grpcurl -plaintext -d '{"text":"my card has not arrived yet","top_k":3,"predicted_tags":["card_arrival"],"min_confidence":0.5}' 127.0.0.1:$port semanticsearch.v1.SearchService/Search
+    # or REST+JSON on the same port (HTTP/2; the google.api.http routes in protos/semanticsearch/v1):
+    curl --http2-prior-knowledge -H 'content-type: application/json' -d '{"text":"my card has not arrived yet","top_k":3}' http://127.0.0.1:$port/v1/search
+    curl --http2-prior-knowledge http://127.0.0.1:$port/v1/stats
 EOF
   semsearch serve --index "$index" --model "$tagged" --port "$port"
 fi

@@ -30,7 +30,7 @@ internal sealed class CrashPhase
                     foreach (var d in docs) phase.AcknowledgedIds.Add(d.Id);
                     Interlocked.Increment(ref phase.AcknowledgedCalls);
                 }
-                catch (SemanticSearch.Service.Rpc.RpcException)
+                catch (Grpc.Core.RpcException)
                 {
                     Interlocked.Increment(ref phase.CutCalls);
                     return; // the server is gone

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Service.Client;
-using SemanticSearch.Service.Rpc.Client;
+
 
 namespace SemanticSearch.Bench.Service;
 
@@ -48,7 +48,7 @@ internal sealed class LoadPhase
             var clock = Stopwatch.StartNew();
             try
             {
-                var response = await client.SearchAsync(request, new CallOptions { Timeout = TimeSpan.FromSeconds(30) });
+                var response = await client.SearchAsync(request, SearchServiceClient.Within(TimeSpan.FromSeconds(30)));
                 if (response.Hits.Count == 0 && mode != SearchMode.Keyword) throw new InvalidOperationException("vector search returned nothing");
                 _latencies.Add((mode, clock.Elapsed.TotalMilliseconds));
                 Interlocked.Increment(ref SearchOk);
@@ -67,7 +67,7 @@ internal sealed class LoadPhase
             var docs = Enumerable.Range(batch * 50, 50).Select(i => BenchCorpus.Document("live", i)).ToList();
             try
             {
-                var r = await client.UpsertAsync(docs, new CallOptions { Timeout = TimeSpan.FromSeconds(60) });
+                var r = await client.UpsertAsync(docs, SearchServiceClient.Within(TimeSpan.FromSeconds(60)));
                 Interlocked.Add(ref DocumentsIngested, r.Added + r.Updated);
                 Interlocked.Increment(ref UpsertCalls);
             }

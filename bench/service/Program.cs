@@ -53,7 +53,7 @@ try
         foreach (var id in crash.AcknowledgedIds)
         {
             try { await after.GetAsync(id); }
-            catch (SemanticSearch.Service.Rpc.RpcException e) when (e.StatusCode == SemanticSearch.Service.Rpc.StatusCode.NotFound) { missing++; }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound) { missing++; }
         }
         var stats = await after.StatsAsync();
         Console.WriteLine();

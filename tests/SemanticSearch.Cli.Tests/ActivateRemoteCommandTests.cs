@@ -19,7 +19,7 @@ public sealed class ActivateRemoteCommandTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = ProductServer.Create(new ServerSettings { IndexDirectory = _h.PathOf("served"), ModelDirectory = ModelA, Port = 0, Searchers = 2 }, NullLoggerFactory.Instance);
+        _server = ProductServer.Create(new ServerSettings { IndexDirectory = _h.PathOf("served"), ModelDirectory = ModelA, Port = 0, Searchers = 2, ModelRoots = [Path.GetDirectoryName(ModelB)!] }, NullLoggerFactory.Instance);
         await _server.StartAsync();
     }
 

@@ -122,7 +122,7 @@ public sealed class RemoteCommandTests : IAsyncLifetime
         Assert.Contains("deleted 1 document; 4 remain", byId.Out);
         var byTag = IndexCliHarness.Run("delete", "--server", Url, "--tag", "filler");
         Assert.Contains("deleted 2 documents; 2 remain", byTag.Out);
-        Assert.Contains("no results", IndexCliHarness.Run("search", "--server", Url, "--query", "lost").Out);
+        Assert.Contains("no results", IndexCliHarness.Run("search", "--server", Url, "--query", "lost", "--mode", "keyword").Out);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class ApiActivationEndToEndTests : IAsyncLifetime
     private static async Task<List<JobEvent>> WatchToEnd(SearchServiceClient client, string id)
     {
         var events = new List<JobEvent>();
-        await foreach (var e in client.WatchJobAsync(id, new Rpc.Client.CallOptions { Timeout = TimeSpan.FromMinutes(3) })) events.Add(e);
+        await foreach (var e in client.WatchJobAsync(id, SearchServiceClient.Within(TimeSpan.FromMinutes(3)))) events.Add(e);
         return events;
     }
 

@@ -6,7 +6,7 @@ using SemanticSearch.Model.Configuration;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Service.Client;
 using SemanticSearch.Service.Hosting;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -56,7 +56,7 @@ public sealed class ApiActivationTests : IDisposable
     }
 
     private ProductServer Server(SemaphoreSlim? gate = null) => ProductServer.Create(
-        new ServerSettings { IndexDirectory = IndexDirectory, ModelDirectory = null, Port = 0, Searchers = 2 },
+        new ServerSettings { IndexDirectory = IndexDirectory, ModelDirectory = null, Port = 0, Searchers = 2, ModelRoots = [_root] },
         NullLoggerFactory.Instance, modelLoader: path => new GatedEncoder(SentenceEncoderAdapter.Load(path), gate));
 
     private async Task<ProductServer> StartedServer(SemaphoreSlim? gate = null)
@@ -74,7 +74,7 @@ public sealed class ApiActivationTests : IDisposable
     private static async Task<List<JobEvent>> WatchToEnd(SearchServiceClient client, string id)
     {
         var events = new List<JobEvent>();
-        await foreach (var e in client.WatchJobAsync(id, new Rpc.Client.CallOptions { Timeout = TimeSpan.FromMinutes(2) })) events.Add(e);
+        await foreach (var e in client.WatchJobAsync(id, SearchServiceClient.Within(TimeSpan.FromMinutes(2)))) events.Add(e);
         return events;
     }
 
@@ -101,9 +101,9 @@ public sealed class ApiActivationTests : IDisposable
         // The same model again: the running activation, not a second one.
         Assert.Equal(started.ActivationId, (await client.ActivateModelAsync(new ActivateModelRequest { ModelPath = model })).ActivationId);
         // Another model while one runs: ABORTED, naming the running one.
-        var second = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = NewModel("model-third", seed: 12) }));
+        var second = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { ModelPath = NewModel("model-third", seed: 12) }));
         Assert.Equal(RpcStatus.Aborted, second.StatusCode);
-        Assert.Contains(started.ActivationId, second.Detail);
+        Assert.Contains(started.ActivationId, second.Status.Detail);
 
         gate.Release(); // one batch of 64 documents is staged, the next waits
         var stats = await client.StatsAsync();
@@ -167,13 +167,13 @@ public sealed class ApiActivationTests : IDisposable
         await client.UpsertAsync(ApiTestCorpus.Documents());
         string current = (await client.StatsAsync()).ModelFingerprint;
 
-        async Task<Rpc.RpcException> Refused(ActivateModelRequest r) => await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(r));
+        async Task<Grpc.Core.RpcException> Refused(ActivateModelRequest r) => await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ActivateModelAsync(r));
         var unknown = await Refused(new ActivateModelRequest { JobId = "ft-nope" });
-        Assert.Equal((RpcStatus.NotFound, true), (unknown.StatusCode, unknown.Detail.Contains("ft-nope")));
+        Assert.Equal((RpcStatus.NotFound, true), (unknown.StatusCode, unknown.Status.Detail.Contains("ft-nope")));
         var missing = await Refused(new ActivateModelRequest { ModelPath = Path.Combine(_root, "no-such-model") });
-        Assert.Equal((RpcStatus.InvalidArgument, true), (missing.StatusCode, missing.Detail.Contains("does not exist")));
+        Assert.Equal((RpcStatus.InvalidArgument, true), (missing.StatusCode, missing.Status.Detail.Contains("does not exist")));
         var same = await Refused(new ActivateModelRequest { ModelPath = OldModel });
-        Assert.Equal((RpcStatus.FailedPrecondition, true), (same.StatusCode, same.Detail.Contains("already uses model")));
+        Assert.Equal((RpcStatus.FailedPrecondition, true), (same.StatusCode, same.Status.Detail.Contains("already uses model")));
         Assert.Equal(RpcStatus.InvalidArgument, (await Refused(new ActivateModelRequest())).StatusCode);
         // A FAILED job has no model: batch_size larger than the pairs fails the job at once.
         var failing = new StartFineTuneRequest { Pairs = new PairList(), Options = new TrainingOptions { BatchSize = 64 } };
@@ -181,7 +181,7 @@ public sealed class ApiActivationTests : IDisposable
         var job = await client.StartFineTuneAsync(failing);
         Assert.Equal(JobState.Failed, (await WatchToEnd(client, job.JobId))[^1].Job.State);
         var notDone = await Refused(new ActivateModelRequest { JobId = job.JobId });
-        Assert.Equal((RpcStatus.FailedPrecondition, true), (notDone.StatusCode, notDone.Detail.Contains("FAILED")));
+        Assert.Equal((RpcStatus.FailedPrecondition, true), (notDone.StatusCode, notDone.Status.Detail.Contains("FAILED")));
 
         // A wider model is allowed (a whole new matrix) and says so; cancelling it drops the staging.
         var wide = await client.ActivateModelAsync(new ActivateModelRequest { ModelPath = NewModel("model-wide", hidden: 48) });

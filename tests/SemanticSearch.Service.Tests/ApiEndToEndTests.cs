@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Service.Client;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -110,9 +110,9 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.DoesNotContain(similar.Hits, h => h.Id == "refund");
         var byText = await client.FindSimilarAsync(new FindSimilarRequest { Text = "refund from a merchant", TopK = 3 });
         Assert.Equal(3, byText.Hits.Count);
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.FindSimilarAsync(new FindSimilarRequest { DocumentId = "no-such-doc" }));
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.FindSimilarAsync(new FindSimilarRequest { DocumentId = "no-such-doc" }));
         Assert.Equal(RpcStatus.NotFound, e.StatusCode);
-        Assert.Contains("no-such-doc", e.Detail);
+        Assert.Contains("no-such-doc", e.Status.Detail);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal("Lost card", doc.Title);
         Assert.StartsWith("I lost my card", doc.Text);
         Assert.Equal(["cards", "faq"], doc.Tags);
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.GetAsync("missing"));
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.GetAsync("missing"));
         Assert.Equal(RpcStatus.NotFound, e.StatusCode);
     }
 
@@ -145,7 +145,7 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal(before - 3, stats.Documents);
         Assert.True(stats.VectorSearchAvailable);
         Assert.Equal(ApiTestCorpus.Dimension, stats.Dimension);
-        await Assert.ThrowsAsync<Rpc.RpcException>(() => client.GetAsync("tmp-1"));
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.GetAsync("tmp-1"));
         // The searcher sees the delete at once.
         var hits = (await client.SearchAsync(new SearchRequest { Text = "temporary", Mode = SearchMode.Keyword })).Hits;
         Assert.Empty(hits);
@@ -166,28 +166,37 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal(64, response.ModelFingerprint.Length);
     }
 
+    [Fact]
+    public async Task An_unset_mode_is_hybrid_on_an_index_with_vectors()
+    {
+        using var client = Client();
+        var response = await client.SearchAsync(new SearchRequest { Text = "card" });
+        Assert.Equal(SearchMode.Hybrid, response.Mode);
+        Assert.NotEmpty(response.Hits);
+    }
+
     [Theory]
     [InlineData("", 1, 10, "text must not be empty")]
     [InlineData("card", 1, -1, "top_k must be between 1 and 10000")]
     [InlineData("card", 1, 10001, "top_k must be between 1 and 10000")]
-    [InlineData("card", 0, 10, "mode must be set")]
+    [InlineData("card", 0, 10_001, "top_k must be between 1 and 10000")]
     [InlineData("card", 9, 10, "mode 9 is not a known SearchMode")]
     public async Task Bad_search_requests_are_INVALID_ARGUMENT_naming_the_field(string text, int mode, int topK, string expected)
     {
         using var client = Client();
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.SearchAsync(new SearchRequest { Text = text, Mode = (SearchMode)mode, TopK = topK }));
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.SearchAsync(new SearchRequest { Text = text, Mode = (SearchMode)mode, TopK = topK }));
         Assert.Equal(RpcStatus.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
     }
 
     [Fact]
     public async Task Missing_or_wrong_api_key_is_UNAUTHENTICATED()
     {
         using var anonymous = fixture.Server.Client(null);
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => anonymous.StatsAsync());
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => anonymous.StatsAsync());
         Assert.Equal(RpcStatus.Unauthenticated, e.StatusCode);
         using var wrong = fixture.Server.Client("not-the-key");
-        Assert.Equal(RpcStatus.Unauthenticated, (await Assert.ThrowsAsync<Rpc.RpcException>(() => wrong.StatsAsync())).StatusCode);
+        Assert.Equal(RpcStatus.Unauthenticated, (await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => wrong.StatsAsync())).StatusCode);
     }
 
     [Fact]
@@ -195,10 +204,10 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
     {
         using var client = Client();
         var clock = Stopwatch.StartNew();
-        using var call = client.StartUpsert(new Rpc.Client.CallOptions { Timeout = TimeSpan.FromMilliseconds(500) });
+        using var call = client.StartUpsert(SearchServiceClient.Within(TimeSpan.FromMilliseconds(500)));
         await call.RequestStream.WriteAsync(new UpsertRequest { Document = ApiTestCorpus.Doc("deadline-doc", "", "written before the deadline") });
         // Never complete the stream: only the deadline can end this call.
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => call.ResponseAsync);
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseAsync);
         Assert.Equal(RpcStatus.DeadlineExceeded, e.StatusCode);
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 10);
         Assert.Equal("exchange-rate", (await client.SearchAsync(new SearchRequest { Text = "exchange rate", Mode = SearchMode.Keyword })).Hits[0].Id);
@@ -224,7 +233,7 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.Equal(response.Results[0].Labels[0], Assert.Single(again.Results[0].Labels));
         var empty = new ClassifyRequest();
         empty.Texts.Add(" ");
-        Assert.Equal(RpcStatus.InvalidArgument, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(empty))).StatusCode);
+        Assert.Equal(RpcStatus.InvalidArgument, (await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ClassifyAsync(empty))).StatusCode);
     }
 
     [Fact]
@@ -241,7 +250,7 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         var job = await client.StartFineTuneAsync(start);
         Assert.StartsWith("ft-", job.JobId);
         var events = new List<JobEvent>();
-        await foreach (var e in client.WatchJobAsync(job.JobId, new Rpc.Client.CallOptions { Timeout = TimeSpan.FromMinutes(3) })) events.Add(e);
+        await foreach (var e in client.WatchJobAsync(job.JobId, SearchServiceClient.Within(TimeSpan.FromMinutes(3)))) events.Add(e);
         var last = events[^1];
         Assert.True(last.Job.State == JobState.Succeeded, $"job ended {last.Job.State}: {last.Job.Message}");
         Assert.Equal((2L, 2L), (last.Job.Step, last.Job.TotalSteps)); // 8 pairs, batch 4, 1 epoch
@@ -249,26 +258,26 @@ public sealed class ApiEndToEndTests(ApiServerFixture fixture) : IClassFixture<A
         Assert.True(File.Exists(Path.Combine(last.Job.OutputModel, "config.json")), $"no model in {last.Job.OutputModel}");
         Assert.Contains((await client.ListJobsAsync()).Jobs, j => j.JobId == job.JobId && j.State == JobState.Succeeded);
         // Activation itself runs in ApiActivationEndToEndTests (it would change this shared server's model).
-        var a = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { JobId = "ft-none" }));
+        var a = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ActivateModelAsync(new ActivateModelRequest { JobId = "ft-none" }));
         Assert.Equal(RpcStatus.NotFound, a.StatusCode);
-        Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.CancelJobAsync("ft-none"))).StatusCode);
+        Assert.Equal(RpcStatus.NotFound, (await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.CancelJobAsync("ft-none"))).StatusCode);
         var badLr = new StartFineTuneRequest { Pairs = new PairList(), Options = new TrainingOptions { LearningRate = -1 } };
         badLr.Pairs.Pairs.Add(new TrainingPair { TextA = "a", TextB = "b" });
-        Assert.Contains("options.learning_rate", (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StartFineTuneAsync(badLr))).Detail);
+        Assert.Contains("options.learning_rate", (await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.StartFineTuneAsync(badLr))).Status.Detail);
     }
 
     [Fact]
     public async Task Every_call_gets_one_log_line_with_method_status_and_duration()
     {
         using var client = Client();
-        await Assert.ThrowsAsync<Rpc.RpcException>(() => client.GetAsync("log-line-probe"));
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.GetAsync("log-line-probe"));
         string log = "";
-        for (int i = 0; i < 50 && !log.Contains("status=NOTFOUND"); i++)
+        for (int i = 0; i < 50 && !log.Contains("status=NOT_FOUND"); i++)
         {
             await Task.Delay(100);
             log = fixture.Server.Stderr;
         }
-        Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Get status=NOTFOUND duration_ms=\d+", log);
+        Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Get status=NOT_FOUND duration_ms=\d+", log);
         Assert.Matches(@"call /semanticsearch\.v1\.SearchService/Upsert status=OK", log);
     }
 

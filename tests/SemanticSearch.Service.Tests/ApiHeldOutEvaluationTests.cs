@@ -1,7 +1,7 @@
 using SemanticSearch.Service.Api;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Service.Jobs;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -43,9 +43,9 @@ public sealed class ApiHeldOutEvaluationTests
     {
         var request = new StartFineTuneRequest { Pairs = new PairList(), Options = new TrainingOptions { EvalFraction = fraction } };
         for (int i = 0; i < pairs; i++) request.Pairs.Pairs.Add(new TrainingPair { TextA = $"a{i}", TextB = $"b{i}" });
-        var e = Assert.Throws<Rpc.RpcException>(() => TrainingOptionsValidator.Validate(request));
+        var e = Assert.Throws<Grpc.Core.RpcException>(() => TrainingOptionsValidator.Validate(request));
         Assert.Equal(RpcStatus.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
         request.Options.EvalFraction = 0.2;
         TrainingOptionsValidator.Validate(request); // 2 of 10 held out: accepted
     }

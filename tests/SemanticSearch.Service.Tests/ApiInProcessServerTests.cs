@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SemanticSearch.Service.Api.V1;
 using SemanticSearch.Service.Hosting;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -90,7 +90,7 @@ public sealed class ApiInProcessServerTests : IAsyncLifetime
         for (int i = 0; i < 100 && (await client.StatsAsync()).Documents == 0; i++) await Task.Delay(50);
         var stopping = _server.StopAsync();
         await Task.Delay(200);
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.StatsAsync());
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.StatsAsync());
         Assert.Equal(RpcStatus.Unavailable, e.StatusCode);
         await open.RequestStream.CompleteAsync();
         Assert.Equal(Api.SearchApiService.UpsertBatchSize, (await held).Added);

@@ -181,4 +181,31 @@ public sealed class ApiJobManagerTests : IDisposable
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
+
+    [Fact]
+    public async Task The_request_is_stored_once_beside_a_small_record_and_old_finished_jobs_are_pruned_with_their_models()
+    {
+        var runner = new ScriptedRunner(steps: 1);
+        using var jobs = Manager(runner, capacity: 4);
+        var big = Request("big");
+        big.Pairs.Pairs[0].TextA = new string('p', 200_000);
+        var first = jobs.Submit(big);
+        string record = Path.Combine(_root, "jobs", first.Id + ".json");
+        Assert.True(new FileInfo(record).Length < 10_000, "the record holds the request");
+        Assert.True(File.Exists(Path.Combine(_root, "jobs", first.Id + ".request.pb")));
+        runner.Permits.Release(1);
+        await WaitFor(jobs, first.Id, j => j.IsFinal);
+        Directory.CreateDirectory(Path.Combine(_root, "models", first.Id)); // its output model
+        Assert.False(File.Exists(Path.Combine(_root, "jobs", first.Id + ".request.pb")), "a finished job keeps its request");
+        for (int i = 0; i < JobManager.MaxFinishedJobs; i++)
+        {
+            var job = jobs.Submit(Request($"j{i}"));
+            runner.Permits.Release(1);
+            await WaitFor(jobs, job.Id, j => j.IsFinal);
+        }
+        Assert.Equal(JobManager.MaxFinishedJobs, jobs.List().Count);
+        Assert.Null(jobs.Find(first.Id));
+        Assert.False(File.Exists(record));
+        Assert.False(Directory.Exists(Path.Combine(_root, "models", first.Id)));
+    }
 }

@@ -1,7 +1,7 @@
 using SemanticSearch.Service.Api;
 using SemanticSearch.Service.Api.V1;
 using IndexSearch = SemanticSearch.Index.Search;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -34,9 +34,9 @@ public sealed class ApiPredictedTagTests
     {
         var request = new SearchRequest { Text = "card", Mode = SearchMode.Keyword, MinConfidence = minConfidence };
         if (tag is not null) request.PredictedTags.Add(tag);
-        var e = Assert.Throws<SemanticSearch.Service.Rpc.RpcException>(() => SearchRequestMapper.ToIndexRequest(request));
+        var e = Assert.Throws<Grpc.Core.RpcException>(() => SearchRequestMapper.ToIndexRequest(request));
         Assert.Equal(RpcStatus.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
     }
 
     [Fact]

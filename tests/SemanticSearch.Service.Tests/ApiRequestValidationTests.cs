@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using SemanticSearch.Service.Api;
 using SemanticSearch.Service.Api.V1;
 using IndexSearch = SemanticSearch.Index.Search;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -54,9 +54,9 @@ public sealed class ApiRequestValidationTests
             case "fusion": request.Fusion = (Fusion)5; break;
             case "weights": request.KeywordWeight = -1; break;
         }
-        var e = Assert.Throws<Rpc.RpcException>(() => SearchRequestMapper.ToIndexRequest(request));
+        var e = Assert.Throws<Grpc.Core.RpcException>(() => SearchRequestMapper.ToIndexRequest(request));
         Assert.Equal(RpcStatus.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
     }
 
     [Fact]

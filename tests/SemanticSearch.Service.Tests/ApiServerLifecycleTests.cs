@@ -1,5 +1,5 @@
 using SemanticSearch.Service.Api.V1;
-using RpcStatus = SemanticSearch.Service.Rpc.StatusCode;
+using RpcStatus = Grpc.Core.StatusCode;
 
 namespace SemanticSearch.Service.Tests;
 
@@ -33,9 +33,9 @@ public sealed class ApiServerLifecycleTests : IDisposable
             {
                 acknowledged = await response;
             }
-            catch (Rpc.RpcException e)
+            catch (Grpc.Core.RpcException e)
             {
-                throw new Xunit.Sdk.XunitException($"upsert ended {e.StatusCode}: {e.Detail}\nserver log:\n{server.Stderr}");
+                throw new Xunit.Sdk.XunitException($"upsert ended {e.StatusCode}: {e.Status.Detail}\nserver log:\n{server.Stderr}");
             }
             Assert.Equal(0, await terminated);
             Assert.Contains("shutting down gracefully", server.Stderr);
@@ -58,17 +58,17 @@ public sealed class ApiServerLifecycleTests : IDisposable
         Assert.False(stats.VectorSearchAvailable);
         Assert.Equal("", stats.ModelFingerprint);
 
-        var e = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.SearchAsync(new SearchRequest { Text = "card", Mode = SearchMode.Vector }));
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.SearchAsync(new SearchRequest { Text = "card", Mode = SearchMode.Vector }));
         Assert.Equal(RpcStatus.FailedPrecondition, e.StatusCode);
-        Assert.Contains("keyword-only", e.Detail);
+        Assert.Contains("keyword-only", e.Status.Detail);
         var encode = new EncodeRequest();
         encode.Texts.Add("card");
-        Assert.Equal(RpcStatus.FailedPrecondition, (await Assert.ThrowsAsync<Rpc.RpcException>(() => client.EncodeAsync(encode))).StatusCode);
+        Assert.Equal(RpcStatus.FailedPrecondition, (await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.EncodeAsync(encode))).StatusCode);
         var classify = new ClassifyRequest();
         classify.Texts.Add("card");
-        var c = await Assert.ThrowsAsync<Rpc.RpcException>(() => client.ClassifyAsync(classify));
+        var c = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ClassifyAsync(classify));
         Assert.Equal(RpcStatus.FailedPrecondition, c.StatusCode);
-        Assert.Contains("no classifier head", c.Detail);
+        Assert.Contains("no classifier head", c.Status.Detail);
 
         Assert.Equal("card-lost", (await client.SearchAsync(new SearchRequest { Text = "lost card", Mode = SearchMode.Keyword })).Hits[0].Id);
     }

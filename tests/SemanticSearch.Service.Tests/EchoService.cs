@@ -1,6 +1,5 @@
 using Google.Protobuf;
-using SemanticSearch.Service.Rpc;
-using SemanticSearch.Service.Rpc.Server;
+using Microsoft.AspNetCore.Http;
 using SemanticSearch.Testing.V1;
 
 namespace SemanticSearch.Service.Tests;
@@ -9,9 +8,11 @@ namespace SemanticSearch.Service.Tests;
 /// The echo test service. Besides the knobs on EchoRequest, two texts change behaviour:
 /// "throw" raises an unexpected exception, "ignore-token" sleeps without honouring cancellation.
 /// </summary>
-internal sealed class EchoService
+internal sealed class EchoService : Echo.EchoBase
 {
     public const string ThrowText = "throw";
+    public const string ThrowArgumentText = "throw-argument";
+    public const string ThrowServiceText = "throw-service";
     public const string IgnoreTokenText = "ignore-token";
     public const string SecretExceptionText = "secret internal detail /etc/passwd";
 
@@ -21,26 +22,16 @@ internal sealed class EchoService
     /// <summary>Completes when a handler starts sleeping (so tests can act mid-call).</summary>
     public TaskCompletionSource SleepStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => EchoReflection.Descriptor.Services[0];
-
-    public GrpcServiceDefinition Build() =>
-        GrpcServiceDefinition.For(Descriptor)
-            .AddUnary<EchoRequest, EchoReply>("Unary", UnaryAsync)
-            .AddServerStreaming<EchoRequest, EchoReply>("ServerStream", ServerStreamAsync)
-            .AddClientStreaming<EchoRequest, EchoReply>("ClientStream", ClientStreamAsync)
-            .AddDuplexStreaming<EchoRequest, EchoReply>("Bidi", BidiAsync)
-            .Build();
-
-    private async Task<EchoReply> UnaryAsync(EchoRequest request, ServerCallContext context)
+    public override async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
     {
         await ApplyKnobsAsync(request, context);
-        context.ResponseHeaders.Add("x-echo-method", "unary");
+        await context.WriteResponseHeadersAsync(new Metadata { { "x-echo-method", "unary" } });
         context.ResponseTrailers.Add("x-echo-trailer", "done");
         context.ResponseTrailers.Add("x-echo-trailer-bin", new byte[] { 0, 1, 2, 255 });
         return Reply(request, context, 0);
     }
 
-    private async Task ServerStreamAsync(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
+    public override async Task ServerStream(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
     {
         await ApplyKnobsAsync(request, context);
         for (var i = 0; i < request.Count; i++)
@@ -49,7 +40,7 @@ internal sealed class EchoService
         }
     }
 
-    private async Task<EchoReply> ClientStreamAsync(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
+    public override async Task<EchoReply> ClientStream(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
     {
         var texts = new List<string>();
         EchoRequest? last = null;
@@ -65,7 +56,7 @@ internal sealed class EchoService
         return reply;
     }
 
-    private async Task BidiAsync(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
+    public override async Task Bidi(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
     {
         var index = 0;
         await foreach (var request in requests.ReadAllAsync(context.CancellationToken))
@@ -77,10 +68,9 @@ internal sealed class EchoService
 
     private async Task ApplyKnobsAsync(EchoRequest request, ServerCallContext context)
     {
-        if (request.Text == ThrowText)
-        {
-            throw new InvalidOperationException(SecretExceptionText);
-        }
+        if (request.Text == ThrowText) throw new InvalidOperationException(SecretExceptionText);
+        if (request.Text == ThrowArgumentText) throw new ArgumentException(SecretExceptionText); // a bug, not a user error
+        if (request.Text == ThrowServiceText) throw new ServiceException(StatusCode.FailedPrecondition, "typed: the index is busy");
         if (request.SleepMs > 0)
         {
             SleepStarted.TrySetResult();
@@ -104,7 +94,7 @@ internal sealed class EchoService
         if (request.FailCode != 0)
         {
             context.ResponseTrailers.Add("x-fail-detail", "from-handler");
-            throw new RpcException((StatusCode)request.FailCode, request.FailMessage);
+            throw new RpcException(new Status((StatusCode)request.FailCode, request.FailMessage));
         }
     }
 
@@ -115,6 +105,6 @@ internal sealed class EchoService
         Payload = request.ReplyPayloadSize > 0 ? ByteString.CopyFrom(new byte[request.ReplyPayloadSize]) : request.Payload,
         MessageCount = 1,
         HeaderValue = string.IsNullOrEmpty(request.EchoHeader) ? "" : context.RequestHeaders.GetValue(request.EchoHeader) ?? "",
-        RequestEncoding = context.HttpContext.Request.Headers["grpc-encoding"].ToString() is { Length: > 0 } e ? e : "identity",
+        RequestEncoding = context.GetHttpContext().Request.Headers["grpc-encoding"].ToString() is { Length: > 0 } e ? e : "identity",
     };
 }

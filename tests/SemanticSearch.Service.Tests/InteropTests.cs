@@ -16,10 +16,12 @@ public sealed class InteropTests : IAsyncLifetime
     private static string RepositoryRoot => typeof(InteropTests).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o =>
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(new SemanticSearch.Service.Hosting.GrpcEndpointSettings
     {
-        o.ApiKey = "interop-key";
-        o.CompressResponses = true;
+        Port = 0,
+        ApiKey = "interop-key",
+        CompressResponses = true,
+        MaxSendMessageBytes = 4 * 1024 * 1024, // the scripts check an oversized reply is RESOURCE_EXHAUSTED
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -35,7 +37,7 @@ public sealed class InteropTests : IAsyncLifetime
             "/usr/include/google/protobuf/empty.proto (Debian package libprotobuf-dev)");
 
         var script = Path.Combine(RepositoryRoot, "tests", "interop", "python_client.py");
-        var result = await RunAsync(DebianPython, [script, $"127.0.0.1:{_server.Host.Port}", "interop-key"], TimeSpan.FromMinutes(2));
+        var result = await RunAsync(DebianPython, [script, $"127.0.0.1:{_server.Port}", "interop-key"], TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 0, $"python_client.py exited {result.ExitCode}:\n{result.Output}");
         Assert.Contains("summary: 13 of 13 checks ok", result.Output);
@@ -53,7 +55,7 @@ public sealed class InteropTests : IAsyncLifetime
                 $"npm package {package} in tests/interop/node/node_modules (run .ci/install-interop-deps.sh)");
         }
 
-        var result = await RunAsync(node!, [Path.Combine(nodeDir, "client.mjs"), $"127.0.0.1:{_server.Host.Port}", "interop-key"],
+        var result = await RunAsync(node!, [Path.Combine(nodeDir, "client.mjs"), $"127.0.0.1:{_server.Port}", "interop-key"],
             TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 0, $"client.mjs exited {result.ExitCode}:\n{result.Output}");

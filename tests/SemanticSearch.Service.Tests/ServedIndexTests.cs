@@ -80,4 +80,32 @@ public sealed class ServedIndexTests : IDisposable
         int seen;
         while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
+
+    /// <summary>The tiny model's encoder under another identity: an index bound to the real one refuses it.</summary>
+    private sealed class RenamedEncoder(ITextEncoder inner) : ITextEncoder
+    {
+        public EncoderIdentity Identity { get; } = inner.Identity with { Fingerprint = new string('f', 64) };
+        public int ClsId => inner.ClsId;
+        public int SepId => inner.SepId;
+        public int[] TokenIds(string text) => inner.TokenIds(text);
+        public float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize) => inner.EncodeIds(sequences, batchSize);
+    }
+
+    [Fact]
+    public async Task A_model_switch_that_cannot_reopen_the_index_takes_it_out_of_service_instead_of_serving_a_disposed_writer()
+    {
+        string model = Path.Combine(_root, "model");
+        ApiTestCorpus.WriteTinyModel(model);
+        var encoder = SentenceEncoderAdapter.Load(model);
+        using var index = ServedIndex.Open(Path.Combine(_root, "bound"), encoder, model, maxConcurrentReads: 2);
+        await index.WriteAsync(w => w.Upsert(new[] { new SourceDocument("a", "alpha") }), default);
+        var renamed = new RenamedEncoder(encoder);
+        // The commit "succeeds" but the database still records the old model: reopening with the new encoder fails.
+        await Assert.ThrowsAnyAsync<Exception>(() => index.SwitchModelAsync(() => new Index.Storage.ModelBinding(renamed.Identity, model), renamed, default));
+        Assert.NotNull(index.OutOfService);
+        var read = await Assert.ThrowsAsync<ServiceException>(() => index.ReadAsync(s => s.Stats(), default));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, read.Status);
+        var write = await Assert.ThrowsAsync<ServiceException>(() => index.WriteAsync(w => w.Delete(new[] { "a" }), default));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, write.Status);
+    }
 }

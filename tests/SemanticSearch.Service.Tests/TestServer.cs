@@ -1,53 +1,58 @@
-using SemanticSearch.Service.Rpc.Client;
-using SemanticSearch.Service.Rpc.Hosting;
-using SemanticSearch.Service.Rpc.Server;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using SemanticSearch.Service.Hosting;
 using SemanticSearch.Testing.V1;
 
 namespace SemanticSearch.Service.Tests;
 
-/// <summary>A real server on an ephemeral loopback port with the echo service, plus typed methods.</summary>
+/// <summary>
+/// The product's <see cref="GrpcHost"/> (Kestrel limits, auth, deadlines, error interceptor, health,
+/// reflection) with the echo service instead of the product services, on an ephemeral loopback port.
+/// </summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    public static readonly GrpcMethod<EchoRequest, EchoReply> Unary = Method("Unary");
-    public static readonly GrpcMethod<EchoRequest, EchoReply> ServerStream = Method("ServerStream");
-    public static readonly GrpcMethod<EchoRequest, EchoReply> ClientStream = Method("ClientStream");
-    public static readonly GrpcMethod<EchoRequest, EchoReply> Bidi = Method("Bidi");
+    private TestServer(GrpcHost host, EchoService echo) { Host = host; Echo = echo; }
 
-    private TestServer(GrpcServerHost host, EchoService echo)
-    {
-        Host = host;
-        Echo = echo;
-    }
-
-    public GrpcServerHost Host { get; }
-
+    public GrpcHost Host { get; }
     public EchoService Echo { get; }
-
     public Uri Address => Host.Address;
+    public int Port => Host.Port;
 
-    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(GrpcEndpointSettings? settings = null, Func<string, bool>? isAdminMethod = null)
     {
         var echo = new EchoService();
-        var builder = new GrpcServerBuilder().AddService(echo.Build());
-        configure?.Invoke(builder.Options);
-        var host = builder.Build();
+        var host = GrpcHost.Create(settings ?? new GrpcEndpointSettings { Port = 0 }, NullLoggerFactory.Instance,
+            services => services.AddSingleton(echo),
+            endpoints => endpoints.MapGrpcService<EchoService>(),
+            ["semanticsearch.testing.v1.Echo"], isAdminMethod);
+        host.Readiness.MarkReady();
         await host.StartAsync();
         return new TestServer(host, echo);
     }
 
-    public GrpcClient CreateClient(GrpcClientOptions? options = null) => new(Address, options);
+    /// <summary>The generated echo client over a Grpc.Net.Client channel, with an optional bearer key.</summary>
+    public Echo.EchoClient Client(string? apiKey = null) => new(Channel(apiKey));
 
-    /// <summary>A plain HTTP/2 (prior knowledge) client for hand-built protocol requests.</summary>
-    public HttpClient CreateRawClient() => new(new SocketsHttpHandler())
+    public GrpcChannel Channel(string? apiKey = null)
     {
-        BaseAddress = Address,
-        DefaultRequestVersion = System.Net.HttpVersion.Version20,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 };
+        if (apiKey is not null)
+        {
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, m) =>
+            {
+                m.Add("authorization", "Bearer " + apiKey);
+                return Task.CompletedTask;
+            }));
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+        return GrpcChannel.ForAddress(Address, options);
+    }
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
-
-    private static GrpcMethod<EchoRequest, EchoReply> Method(string name) =>
-        GrpcMethod<EchoRequest, EchoReply>.From(EchoService.Descriptor.FindMethodByName(name));
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+    }
 }

@@ -42,8 +42,10 @@ def expect_status(call, code, what):
 
 def generate_stubs(repo_root, out_dir):
     protos = os.path.join(repo_root, "protos")
+    # grpc.health.v1 / grpc.reflection: the standard services' schemas, kept beside the foreign clients.
+    standard = os.path.join(repo_root, "tests", "interop", "protos")
     files = ["testing/echo.proto", "grpc/health/v1/health.proto", "grpc/reflection/v1alpha/reflection.proto"]
-    include_dirs = ["-I", protos]
+    include_dirs = ["-I", protos, "-I", standard]
     # Well-known types (google/protobuf/empty.proto): Debian ships them in libprotobuf-dev.
     for candidate in ("/usr/include", "/usr/local/include"):
         if os.path.exists(os.path.join(candidate, "google", "protobuf", "empty.proto")):

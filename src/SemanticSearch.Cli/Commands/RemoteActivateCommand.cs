@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using SemanticSearch.Service.Api.V1;
-using SemanticSearch.Service.Rpc;
-using SemanticSearch.Service.Rpc.Client;
+using Grpc.Core;
 
 namespace SemanticSearch.Cli.Commands;
 
@@ -41,7 +40,7 @@ internal static class RemoteActivateCommand
         {
             started = server.Run(c => c.ActivateModelAsync(request, server.Call()));
         }
-        catch (InvalidOperationException e) when (e.InnerException is RpcException { StatusCode: StatusCode.FailedPrecondition } r && r.Detail.Contains("already uses model"))
+        catch (InvalidOperationException e) when (e.InnerException is RpcException { StatusCode: StatusCode.FailedPrecondition } r && r.Status.Detail.Contains("already uses model"))
         {
             // Same outcome as the local form: the model is already active, which is what was asked for.
             stdout.WriteLine($"server {server.Address} already uses model {before.ModelFingerprint}; nothing to re-embed");

@@ -34,11 +34,13 @@ public sealed class RemoteSearchCommand : ICliCommand
         string? like = args.String("like");
         string? queriesPath = args.String("queries");
         string? runPath = args.String("run");
-        var mode = args.Choice("mode", "keyword", "keyword", "vector", "hybrid") switch
+        // No --mode: the server picks (hybrid when the index has vectors and the model is loaded, else keyword).
+        var mode = args.Choice("mode", "auto", "auto", "keyword", "vector", "hybrid") switch
         {
             "vector" => SearchMode.Vector,
             "hybrid" => SearchMode.Hybrid,
-            _ => SearchMode.Keyword,
+            "keyword" => SearchMode.Keyword,
+            _ => SearchMode.Unspecified,
         };
         var template = new SearchRequest
         {

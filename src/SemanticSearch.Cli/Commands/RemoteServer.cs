@@ -1,12 +1,12 @@
+using Grpc.Core;
 using SemanticSearch.Service.Client;
-using SemanticSearch.Service.Rpc;
-using SemanticSearch.Service.Rpc.Client;
+using SemanticSearch.Service.Hosting;
 
 namespace SemanticSearch.Cli.Commands;
 
 /// <summary>
 /// The `--server URL [--api-key K] [--timeout S]` options shared by the remote forms of search,
-/// index, delete and stats: one typed client, one per-call deadline, and server errors turned into
+/// index, delete and stats: one Grpc.Net.Client channel with the generated clients, one per-call deadline, and server errors turned into
 /// one clear line naming the server and the gRPC status (exit code 1).
 /// </summary>
 internal sealed class RemoteServer : IDisposable
@@ -40,7 +40,7 @@ internal sealed class RemoteServer : IDisposable
         return new RemoteServer(address, apiKey, TimeSpan.FromSeconds(timeout));
     }
 
-    public CallOptions Call() => new() { Timeout = _timeout };
+    public CallOptions Call() => SearchServiceClient.Within(_timeout);
 
     /// <summary>Runs one call to completion; a gRPC error becomes an <see cref="InvalidOperationException"/> naming server and status.</summary>
     public T Run<T>(Func<SearchServiceClient, Task<T>> call)
@@ -51,12 +51,9 @@ internal sealed class RemoteServer : IDisposable
         }
         catch (RpcException e)
         {
-            throw new InvalidOperationException($"server {Address} answered {StatusName(e.StatusCode)}: {e.Detail}", e);
+            throw new InvalidOperationException($"server {Address} answered {GrpcStatusNames.Of(e.StatusCode)}: {e.Status.Detail}", e);
         }
     }
-
-    private static string StatusName(StatusCode code) =>
-        string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
 
     public void Dispose() => Client.Dispose();
 }

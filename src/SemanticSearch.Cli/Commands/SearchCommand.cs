@@ -15,7 +15,7 @@ public sealed class SearchCommand : ICliCommand
         usage: semsearch search --index DIR (--query TEXT | --like ID | --queries FILE.jsonl --run FILE) [options]
                semsearch search --server URL [--api-key K] [--timeout S] …   (a running `semsearch serve`)
 
-          --mode M        keyword (default) | vector | hybrid
+          --mode M        keyword | vector | hybrid (default: hybrid when the index has vectors, else keyword)
           --top K         hits to return, 1..10000 (default 10; 100 with --queries)
           --offset N      skip the first N hits (paging)
           --tag T         only documents carrying T (repeatable: all tags must match); applied before top-k
@@ -41,11 +41,12 @@ public sealed class SearchCommand : ICliCommand
         string? like = args.String("like");
         string? queriesPath = args.String("queries");
         string? runPath = args.String("run");
-        var mode = args.Choice("mode", "keyword", "keyword", "vector", "hybrid") switch
+        var mode = args.Choice("mode", "auto", "auto", "keyword", "vector", "hybrid") switch
         {
             "vector" => SearchMode.Vector,
             "hybrid" => SearchMode.Hybrid,
-            _ => SearchMode.Keyword,
+            "keyword" => SearchMode.Keyword,
+            _ => DefaultMode(indexDir), // as the server answers an unset mode
         };
         int top = args.Int("top", queriesPath is null ? 10 : 100, 1, SearchRequest.MaxTop);
         int offset = args.Int("offset", 0, 0, SearchRequest.MaxOffset);
@@ -92,6 +93,13 @@ public sealed class SearchCommand : ICliCommand
         return QueryRunWriter.Write(queriesPath!, runPath!,
             text => searcher.Search(template with { Query = text, Snippets = false }).Hits.Select(h => (h.Id, h.Score)),
             "including query encoding", stdout, stderr);
+    }
+
+    /// <summary>No --mode: hybrid when the index has vectors, keyword for a keyword-only index.</summary>
+    private static SearchMode DefaultMode(string indexDir)
+    {
+        using var probe = IndexSearcher.Open(indexDir);
+        return probe.Model is null ? SearchMode.Keyword : SearchMode.Hybrid;
     }
 
     /// <summary>Vector modes load the index's recorded model (or --model); keyword mode never loads one.</summary>

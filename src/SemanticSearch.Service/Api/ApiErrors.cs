@@ -1,36 +1,26 @@
-using SemanticSearch.Service.Rpc;
-using SemanticSearch.Index.Storage;
+using Grpc.Core;
 
 namespace SemanticSearch.Service.Api;
 
 /// <summary>
-/// Maps the index layer's exceptions to gRPC statuses. The index reports bad input with
-/// ArgumentException and missing documents with KeyNotFoundException; everything else stays an
-/// internal error (logged by the dispatcher, never echoed to the client).
+/// Statuses the handlers answer with. The index reports bad input with ArgumentException and missing
+/// documents with KeyNotFoundException; the handlers validate everything the index would refuse, so
+/// those only count as client errors where a handler catches them around the one call that can
+/// raise them for a valid-looking request (an FTS5 query, a document id). Anywhere else they are
+/// bugs and <see cref="Hosting.ErrorInterceptor"/> reports INTERNAL.
 /// </summary>
 internal static class ApiErrors
 {
-    public static async Task<T> Translate<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(StatusCode.InvalidArgument, e.Message);
-        }
-        catch (KeyNotFoundException e)
-        {
-            throw new RpcException(StatusCode.NotFound, e.Message);
-        }
-        catch (ModelMismatchException e)
-        {
-            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
-        }
-    }
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
-    public static RpcException NotFound(string message) => new(StatusCode.NotFound, message);
+    public static RpcException NotFound(string message) => new(new Status(StatusCode.NotFound, message));
 
-    public static RpcException FailedPrecondition(string message) => new(StatusCode.FailedPrecondition, message);
+    public static RpcException FailedPrecondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
+    public static RpcException Unimplemented(string message) => new(new Status(StatusCode.Unimplemented, message));
+
+    public static RpcException ResourceExhausted(string message) => new(new Status(StatusCode.ResourceExhausted, message));
+
+    /// <summary>Client input quoted in a message, cut to a readable length.</summary>
+    public static string Quote(string text) => text.Length <= 80 ? text : text[..77] + "...";
 }

@@ -1,8 +1,7 @@
-using Google.Protobuf.Reflection;
+using Grpc.Core;
 using SemanticSearch.Service.Api.V1;
+using SemanticSearch.Service.Hosting;
 using SemanticSearch.Service.Jobs;
-using SemanticSearch.Service.Rpc;
-using SemanticSearch.Service.Rpc.Server;
 
 namespace SemanticSearch.Service.Api;
 
@@ -11,42 +10,33 @@ namespace SemanticSearch.Service.Api;
 /// <see cref="ActivationManager"/> (model activations, "act-…"); WatchJob, CancelJob and ListJobs
 /// serve both kinds, told apart by the id's prefix.
 /// </summary>
-public sealed class FineTuneApiService(JobManager jobs, ActivationManager? activations = null)
+/// <param name="maxSeqLength">the sequence length of the model jobs start from (for the memory budget)</param>
+public sealed class FineTuneApiService(JobManager jobs, ActivationManager? activations, ServerPaths paths, Func<int> maxSeqLength, long maxBatchTokens)
+    : FineTuneService.FineTuneServiceBase
 {
     public const int MaxInlinePairs = 100_000;
 
-    public GrpcServiceDefinition Definition() =>
-        GrpcServiceDefinition.For(FinetuneReflection.Descriptor.FindTypeByName<ServiceDescriptor>("FineTuneService"))
-            .AddUnary<StartFineTuneRequest, JobInfo>("StartFineTune", StartFineTune)
-            .AddServerStreaming<WatchJobRequest, JobEvent>("WatchJob", WatchJob)
-            .AddUnary<CancelJobRequest, JobInfo>("CancelJob", CancelJob)
-            .AddUnary<ListJobsRequest, ListJobsResponse>("ListJobs", ListJobs)
-            .AddUnary<ActivateModelRequest, ActivateModelResponse>("ActivateModel", ActivateModel)
-            .Build();
-
-    public Task<JobInfo> StartFineTune(StartFineTuneRequest request, ServerCallContext context)
+    public override Task<JobInfo> StartFineTune(StartFineTuneRequest request, ServerCallContext context)
     {
         if (!jobs.CanRun)
-            throw new RpcException(StatusCode.Unimplemented,
-                "this server was built without a fine-tuning runner; ListJobs/WatchJob/CancelJob work on recorded jobs.");
+            throw ApiErrors.Unimplemented("this server was built without a fine-tuning runner; ListJobs/WatchJob/CancelJob work on recorded jobs.");
         if (!jobs.HasBaseModel)
             throw ApiErrors.FailedPrecondition("the server has no model to fine-tune (the index is keyword-only); start it with --model DIR");
         TrainingOptionsValidator.Validate(request);
-        try
+        TrainingOptionsValidator.RequireBatchFits(request, maxSeqLength(), maxBatchTokens);
+        if (request.DataCase == StartFineTuneRequest.DataOneofCase.ServerFile)
         {
-            return Task.FromResult(JobMessages.ToInfo(jobs.Submit(request)));
+            request = request.Clone();
+            request.ServerFile = paths.ServerFile(request.ServerFile); // the job reads the resolved file, never the client's path
         }
-        catch (JobQueueFullException e)
-        {
-            throw new RpcException(StatusCode.ResourceExhausted, e.Message);
-        }
+        return Task.FromResult(JobMessages.ToInfo(jobs.Submit(request)));
     }
 
-    public async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.JobId, "job_id");
         var updates = (IsActivation(request.JobId) ? activations!.Watch(request.JobId, out var unsubscribe) : jobs.Watch(request.JobId, out unsubscribe))
-            ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+            ?? throw ApiErrors.NotFound($"no job with id '{ApiErrors.Quote(request.JobId)}'");
         try
         {
             await foreach (var job in updates.ReadAllAsync(context.CancellationToken))
@@ -58,51 +48,51 @@ public sealed class FineTuneApiService(JobManager jobs, ActivationManager? activ
         }
     }
 
-    public Task<JobInfo> CancelJob(CancelJobRequest request, ServerCallContext context)
+    public override Task<JobInfo> CancelJob(CancelJobRequest request, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.JobId, "job_id");
         var job = (IsActivation(request.JobId) ? activations!.Cancel(request.JobId) : jobs.Cancel(request.JobId))
-            ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+            ?? throw ApiErrors.NotFound($"no job with id '{ApiErrors.Quote(request.JobId)}'");
         return Task.FromResult(JobMessages.ToInfo(job));
     }
 
-    public Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
     {
-        var response = new ListJobsResponse();
-        response.Jobs.AddRange(jobs.List().Select(JobMessages.ToInfo));
+        int size = request.PageSize == 0 ? 100 : request.PageSize;
+        if (size is < 1 or > 1000) throw ApiErrors.Invalid($"page_size must be between 1 and 1000 (0 for 100), got {request.PageSize}");
+        int start = 0;
+        if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, out start) || start < 0))
+            throw ApiErrors.Invalid("page_token is not a token this server returned");
+        var all = jobs.List().Select(JobMessages.ToInfo);
         if (activations is not null)
-            response.Jobs.AddRange(activations.List().OrderByDescending(a => a.CreatedUtc).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(JobMessages.ToInfo));
+            all = all.Concat(activations.List().OrderByDescending(a => a.CreatedUtc).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(JobMessages.ToInfo));
+        var page = all.Skip(start).Take(size + 1).ToList();
+        var response = new ListJobsResponse { NextPageToken = page.Count > size ? (start + size).ToString() : "" };
+        response.Jobs.AddRange(page.Take(size));
         return Task.FromResult(response);
     }
 
-    public Task<ActivateModelResponse> ActivateModel(ActivateModelRequest request, ServerCallContext context)
+    public override Task<ActivateModelResponse> ActivateModel(ActivateModelRequest request, ServerCallContext context)
     {
-        if (activations is null) throw new RpcException(StatusCode.Unimplemented, "this server has no model activation");
+        if (activations is null) throw ApiErrors.Unimplemented("this server has no model activation");
         string modelPath, description;
         switch (request.ModelCase)
         {
             case ActivateModelRequest.ModelOneofCase.JobId:
                 SearchRequestMapper.RequireText(request.JobId, "job_id");
-                var job = jobs.Find(request.JobId) ?? throw ApiErrors.NotFound($"no job with id '{request.JobId}'");
+                var job = jobs.Find(request.JobId) ?? throw ApiErrors.NotFound($"no job with id '{ApiErrors.Quote(request.JobId)}'");
                 if (job.Status != JobStatus.Succeeded || job.OutputModel is null)
                     throw ApiErrors.FailedPrecondition($"job '{job.Id}' is {job.Status.ToString().ToUpperInvariant()}; only a SUCCEEDED job has a model to activate");
                 (modelPath, description) = (job.OutputModel, $"activate the model of job {job.Id}");
                 break;
             case ActivateModelRequest.ModelOneofCase.ModelPath:
                 SearchRequestMapper.RequireText(request.ModelPath, "model_path");
-                (modelPath, description) = (request.ModelPath, $"activate model folder {request.ModelPath}");
+                (modelPath, description) = (paths.ModelFolder(request.ModelPath), $"activate model folder {ServerPaths.Shown(request.ModelPath)}");
                 break;
             default:
                 throw SearchRequestMapper.Invalid("set job_id or model_path");
         }
-        ActivationStart started;
-        try
-        {
-            started = activations.Start(modelPath, description);
-        }
-        catch (ActivationConflictException e) { throw new RpcException(StatusCode.Aborted, e.Message); }
-        catch (ActivationPreconditionException e) { throw ApiErrors.FailedPrecondition(e.Message); }
-        catch (ArgumentException e) { throw SearchRequestMapper.Invalid(e.Message); }
+        var started = activations.Start(modelPath, description); // ActivationConflict/Precondition/ModelFolder exceptions carry their status
         return Task.FromResult(new ActivateModelResponse
         {
             PendingModelFingerprint = started.PendingFingerprint,

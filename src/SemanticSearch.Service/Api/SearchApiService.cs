@@ -1,44 +1,38 @@
-using SemanticSearch.Service.Rpc;
 using System.Diagnostics;
+using Grpc.Core;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Service.Api.V1;
-using SemanticSearch.Service.Rpc.Server;
 using SemanticSearch.Service.Serving;
 using IndexSearch = SemanticSearch.Index.Search;
 
 namespace SemanticSearch.Service.Api;
 
 /// <summary>semanticsearch.v1.SearchService over one <see cref="ServedIndex"/>.</summary>
-public sealed class SearchApiService(ServedIndex index, IClassifier? classifier = null)
+public sealed class SearchApiService(ServedIndex index, IClassifier? classifier = null) : SearchService.SearchServiceBase
 {
     public const int MaxEncodeTexts = 1024;
     public const int UpsertBatchSize = 64;
+    public const int MaxBatchDocuments = 1000;
+    private const int EncodeChunk = 32;
 
-    public GrpcServiceDefinition Definition() =>
-        GrpcServiceDefinition.For(SearchReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("SearchService"))
-            .AddUnary<SearchRequest, SearchResponse>("Search", Search)
-            .AddUnary<FindSimilarRequest, SearchResponse>("FindSimilar", FindSimilar)
-            .AddUnary<EncodeRequest, EncodeResponse>("Encode", Encode)
-            .AddClientStreaming<UpsertRequest, UpsertResponse>("Upsert", Upsert)
-            .AddUnary<DeleteRequest, DeleteResponse>("Delete", Delete)
-            .AddUnary<GetRequest, Document>("Get", Get)
-            .AddUnary<StatsRequest, StatsResponse>("Stats", Stats)
-            .AddUnary<ClassifyRequest, ClassifyResponse>("Classify", Classify)
-            .Build();
-
-    public Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
-        var query = SearchRequestMapper.ToIndexRequest(request);
+        var clock = Stopwatch.StartNew();
+        var query = SearchRequestMapper.ToIndexRequest(request, index.Binding is not null && index.Encoder is not null);
         if (query.Mode != IndexSearch.SearchMode.Keyword) RequireVectors($"{request.Mode} search");
-        return ApiErrors.Translate(async () =>
+        IndexSearch.SearchResults results;
+        try
         {
-            var clock = Stopwatch.StartNew();
-            var results = await index.ReadAsync(s => s.Search(query), context.CancellationToken);
-            return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
-        });
+            results = await index.ReadAsync(s => s.Search(query), context.CancellationToken);
+        }
+        catch (ArgumentException e) when (request.AdvancedSyntax)
+        {
+            throw ApiErrors.Invalid($"text is not a valid advanced (FTS5) query: {e.Message}");
+        }
+        return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency, SearchRequestMapper.MaxResponseBytes);
     }
 
-    public Task<SearchResponse> FindSimilar(FindSimilarRequest request, ServerCallContext context)
+    public override Task<SearchResponse> FindSimilar(FindSimilarRequest request, ServerCallContext context)
     {
         int top = SearchRequestMapper.TopK(request.TopK);
         int offset = SearchRequestMapper.Offset(request.Offset);
@@ -54,12 +48,21 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         {
             SearchRequestMapper.RequireText(request.DocumentId, "document_id");
             RequireVectors("FindSimilar");
-            return ApiErrors.Translate(async () =>
+            return Similar();
+        }
+
+        async Task<SearchResponse> Similar()
+        {
+            var clock = Stopwatch.StartNew();
+            try
             {
-                var clock = Stopwatch.StartNew();
                 var results = await index.ReadAsync(s => s.MoreLikeThis(request.DocumentId, top, offset, tags), context.CancellationToken);
-                return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
-            });
+                return SearchRequestMapper.ToResponse(results, clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency, SearchRequestMapper.MaxResponseBytes);
+            }
+            catch (KeyNotFoundException)
+            {
+                throw ApiErrors.NotFound($"no document with id '{ApiErrors.Quote(request.DocumentId)}'");
+            }
         }
 
         SearchRequest ByText()
@@ -70,19 +73,27 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         }
     }
 
-    public async Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context)
+    public override async Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context)
     {
         if (request.Texts.Count == 0 || request.Texts.Count > MaxEncodeTexts)
             throw SearchRequestMapper.Invalid($"texts must hold between 1 and {MaxEncodeTexts} texts, got {request.Texts.Count}");
         for (int i = 0; i < request.Texts.Count; i++) SearchRequestMapper.RequireText(request.Texts[i], $"texts[{i}]");
         var encoder = index.Encoder ?? throw ApiErrors.FailedPrecondition("the server has no model loaded (the index is keyword-only); Encode needs one");
         var texts = request.Texts.ToArray();
-        context.CancellationToken.ThrowIfCancellationRequested();
-        var vectors = await Task.Run(() =>
+        var token = context.CancellationToken;
+        // Through a read slot (encoding competes with searches for the same cores) and in chunks,
+        // so a cancelled or timed-out call stops between chunks instead of encoding all 1,024 texts.
+        var vectors = await index.ReadAsync(_ =>
         {
-            var sequences = texts.Select(t => TokenWindowSplitter.QuerySequence(encoder.TokenIds(t), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId)).ToList();
-            return encoder.EncodeIds(sequences, 32);
-        }, context.CancellationToken);
+            var all = new List<float[]>(texts.Length);
+            foreach (var chunk in texts.Chunk(EncodeChunk))
+            {
+                token.ThrowIfCancellationRequested();
+                var sequences = chunk.Select(t => TokenWindowSplitter.QuerySequence(encoder.TokenIds(t), encoder.Identity.MaxSeqLength, encoder.ClsId, encoder.SepId)).ToList();
+                all.AddRange(encoder.EncodeIds(sequences, EncodeChunk));
+            }
+            return all;
+        }, token);
         var response = new EncodeResponse { Dimension = encoder.Identity.Dimension, ModelFingerprint = encoder.Identity.Fingerprint };
         foreach (var v in vectors)
         {
@@ -93,11 +104,9 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return response;
     }
 
-    public async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
+    public override async Task<UpsertResponse> Upsert(IAsyncStreamReader<UpsertRequest> requests, ServerCallContext context)
     {
-        if (index.Binding is not null && index.Encoder is null)
-            throw ApiErrors.FailedPrecondition($"index '{index.Directory}' is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
-        var batcher = new UpsertBatcher(index, UpsertBatchSize);
+        var batcher = StartUpsert();
         while (await requests.MoveNext(context.CancellationToken))
         {
             await batcher.AddAsync(requests.Current.Document, context.CancellationToken);
@@ -106,7 +115,24 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return batcher.Response;
     }
 
-    public async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    public override async Task<UpsertResponse> UpsertBatch(UpsertBatchRequest request, ServerCallContext context)
+    {
+        if (request.Documents.Count is 0 or > MaxBatchDocuments)
+            throw SearchRequestMapper.Invalid($"documents must hold between 1 and {MaxBatchDocuments} documents, got {request.Documents.Count}");
+        var batcher = StartUpsert();
+        foreach (var document in request.Documents) await batcher.AddAsync(document, context.CancellationToken);
+        await batcher.FlushAsync(context.CancellationToken);
+        return batcher.Response;
+    }
+
+    private UpsertBatcher StartUpsert()
+    {
+        if (index.Binding is not null && index.Encoder is null)
+            throw ApiErrors.FailedPrecondition($"the index is bound to model {index.Binding.Identity.Fingerprint}, which the server did not load; documents cannot be embedded");
+        return new UpsertBatcher(index, UpsertBatchSize);
+    }
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         switch (request.TargetCase)
         {
@@ -123,17 +149,17 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         }
     }
 
-    public async Task<Document> Get(GetRequest request, ServerCallContext context)
+    public override async Task<Document> Get(GetRequest request, ServerCallContext context)
     {
         SearchRequestMapper.RequireText(request.Id, "id");
         var stored = await index.GetAsync(request.Id, context.CancellationToken)
-            ?? throw ApiErrors.NotFound($"no document with id '{request.Id}'");
+            ?? throw ApiErrors.NotFound($"no document with id '{ApiErrors.Quote(request.Id)}'");
         var document = new Document { Id = stored.Id, Title = stored.Title, Text = stored.Text, MetadataJson = stored.MetadataJson ?? "" };
         document.Tags.AddRange(stored.Tags);
         return document;
     }
 
-    public async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
+    public override async Task<StatsResponse> Stats(StatsRequest request, ServerCallContext context)
     {
         var stats = await index.ReadAsync(s => s.Stats(), context.CancellationToken);
         var response = new StatsResponse
@@ -157,7 +183,7 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         return response;
     }
 
-    public async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
+    public override async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
     {
         if (classifier is null)
             throw ApiErrors.FailedPrecondition(
@@ -168,7 +194,12 @@ public sealed class SearchApiService(ServedIndex index, IClassifier? classifier 
         if (request.TopLabels < 0) throw SearchRequestMapper.Invalid($"top_labels must not be negative, got {request.TopLabels}");
         var texts = request.Texts.ToArray();
         int top = request.TopLabels == 0 ? 1 : request.TopLabels;
-        var results = await Task.Run(() => classifier.Classify(texts, top), context.CancellationToken);
+        var token = context.CancellationToken;
+        var results = await index.ReadAsync(_ => texts.Chunk(EncodeChunk).SelectMany(chunk =>
+        {
+            token.ThrowIfCancellationRequested();
+            return classifier.Classify(chunk, top);
+        }).ToList(), token);
         var response = new ClassifyResponse();
         foreach (var result in results)
         {

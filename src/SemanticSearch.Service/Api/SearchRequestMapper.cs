@@ -1,4 +1,4 @@
-using SemanticSearch.Service.Rpc;
+using Grpc.Core;
 using SemanticSearch.Service.Api.V1;
 using IndexSearch = SemanticSearch.Index.Search;
 
@@ -11,16 +11,22 @@ namespace SemanticSearch.Service.Api;
 public static class SearchRequestMapper
 {
     public const int DefaultTopK = 10;
+    /// <summary>Longest query text, in characters (a query is a sentence or a paragraph, not a document).</summary>
+    public const int MaxQueryChars = 8192;
+    /// <summary>Largest Search/FindSimilar response built; past it the call is RESOURCE_EXHAUSTED (lower top_k).</summary>
+    public const int MaxResponseBytes = 8 * 1024 * 1024;
 
-    public static IndexSearch.SearchRequest ToIndexRequest(SearchRequest request)
+    /// <param name="vectorsAvailable">whether the index has vectors and the model is loaded: an unset mode is then hybrid, else keyword</param>
+    public static IndexSearch.SearchRequest ToIndexRequest(SearchRequest request, bool vectorsAvailable = false)
     {
         RequireText(request.Text, "text");
+        if (request.Text.Length > MaxQueryChars) throw Invalid($"text must be at most {MaxQueryChars} characters, got {request.Text.Length}");
         var mode = request.Mode switch
         {
             SearchMode.Keyword => IndexSearch.SearchMode.Keyword,
             SearchMode.Vector => IndexSearch.SearchMode.Vector,
             SearchMode.Hybrid => IndexSearch.SearchMode.Hybrid,
-            SearchMode.Unspecified => throw Invalid("mode must be set (SEARCH_MODE_KEYWORD, SEARCH_MODE_VECTOR or SEARCH_MODE_HYBRID)"),
+            SearchMode.Unspecified => vectorsAvailable ? IndexSearch.SearchMode.Hybrid : IndexSearch.SearchMode.Keyword,
             _ => throw Invalid($"mode {(int)request.Mode} is not a known SearchMode"),
         };
         var fusion = request.Fusion switch
@@ -85,12 +91,14 @@ public static class SearchRequestMapper
     public static void RequireText(string text, string field)
     {
         if (string.IsNullOrWhiteSpace(text)) throw Invalid($"{field} must not be empty");
+        if (text.Length > MaxQueryChars) throw Invalid($"{field} must be at most {MaxQueryChars} characters, got {text.Length}");
     }
 
-    public static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
+    public static RpcException Invalid(string message) => ApiErrors.Invalid(message);
 
-    public static SearchResponse ToResponse(IndexSearch.SearchResults results, long tookMicros)
+    public static SearchResponse ToResponse(IndexSearch.SearchResults results, long tookMicros, int maxBytes = MaxResponseBytes)
     {
+        long bytes = 0;
         var response = new SearchResponse
         {
             Mode = results.Mode switch
@@ -108,6 +116,9 @@ public static class SearchRequestMapper
             if (h.KeywordScore is double k) hit.KeywordScore = k;
             if (h.VectorScore is double v) hit.VectorScore = v;
             foreach (var p in h.PredictedTags) hit.PredictedTags.Add(new LabelScore { Label = p.Tag, Score = p.Confidence });
+            bytes += hit.CalculateSize() + 8;
+            if (bytes > maxBytes)
+                throw ApiErrors.ResourceExhausted($"the {results.Hits.Count} hits would make a response over {maxBytes / (1024 * 1024)} MiB; ask for fewer (top_k)");
             response.Hits.Add(hit);
         }
         return response;

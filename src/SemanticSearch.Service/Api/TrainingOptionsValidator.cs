@@ -5,8 +5,12 @@ namespace SemanticSearch.Service.Api;
 /// <summary>Refuses a fine-tuning request with INVALID_ARGUMENT naming the field, before it is queued.</summary>
 internal static class TrainingOptionsValidator
 {
+    public const int MaxDescriptionChars = 1024;
+
     public static void Validate(StartFineTuneRequest request)
     {
+        if (request.Description.Length > MaxDescriptionChars)
+            throw Invalid($"description must be at most {MaxDescriptionChars} characters, got {request.Description.Length}");
         switch (request.DataCase)
         {
             case StartFineTuneRequest.DataOneofCase.Pairs:
@@ -22,7 +26,6 @@ internal static class TrainingOptionsValidator
                 break;
             case StartFineTuneRequest.DataOneofCase.ServerFile:
                 if (string.IsNullOrWhiteSpace(request.ServerFile)) throw Invalid("server_file must not be empty");
-                if (!File.Exists(request.ServerFile)) throw Invalid($"server_file '{request.ServerFile}' does not exist on the server");
                 break;
             default:
                 throw Invalid("set pairs or server_file");
@@ -50,5 +53,23 @@ internal static class TrainingOptionsValidator
         }
     }
 
-    private static Rpc.RpcException Invalid(string message) => SearchRequestMapper.Invalid(message);
+    /// <summary>
+    /// Refuses a batch whose activations cannot fit: the training graph keeps every layer's
+    /// activations for the backward pass, so memory grows with batch_size × texts per example ×
+    /// the model's sequence length. RESOURCE_EXHAUSTED names the product and the budget.
+    /// </summary>
+    public static void RequireBatchFits(StartFineTuneRequest request, int maxSeqLength, long maxBatchTokens)
+    {
+        var o = request.Options ?? new TrainingOptions();
+        int batch = o.BatchSize == 0 ? 32 : o.BatchSize;
+        bool triplets = o.Loss is TrainingLoss.Unspecified or TrainingLoss.MultipleNegativesRanking
+            && (request.DataCase != StartFineTuneRequest.DataOneofCase.Pairs || request.Pairs.Pairs.Any(p => p.Negative.Length > 0));
+        int texts = triplets ? 3 : 2;
+        long tokens = (long)batch * texts * maxSeqLength;
+        if (tokens > maxBatchTokens)
+            throw ApiErrors.ResourceExhausted(
+                $"options.batch_size {batch} × {texts} texts × {maxSeqLength} tokens = {tokens} tokens per step, over this server's budget of {maxBatchTokens}; use a batch_size of at most {Math.Max(1, maxBatchTokens / (texts * (long)maxSeqLength))}");
+    }
+
+    private static Grpc.Core.RpcException Invalid(string message) => SearchRequestMapper.Invalid(message);
 }

@@ -1,76 +1,75 @@
-using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Net.Client;
 using SemanticSearch.Service.Api.V1;
-using SemanticSearch.Service.Rpc.Client;
 
 namespace SemanticSearch.Service.Client;
 
 /// <summary>
-/// Typed client for semanticsearch.v1.SearchService and FineTuneService over the Rpc layer's
-/// <see cref="GrpcClient"/>. Failures surface as <see cref="Rpc.RpcException"/> with the server's status.
-/// Thread-safe; share one instance.
+/// One <see cref="GrpcChannel"/> (Grpc.Net.Client) to a SemanticSearch server with the API key as
+/// call credentials, and the generated clients of both services over it (<see cref="Search"/>,
+/// <see cref="FineTune"/>). The helpers below are one-line shorthands over them; failures are
+/// Grpc.Core <see cref="RpcException"/>s with the server's status. Thread-safe; share one instance.
 /// </summary>
 public sealed class SearchServiceClient : IDisposable
 {
-    private static readonly ServiceDescriptor Search = SearchReflection.Descriptor.Services.Single(s => s.Name == "SearchService");
-    private static readonly ServiceDescriptor FineTune = FinetuneReflection.Descriptor.Services.Single(s => s.Name == "FineTuneService");
+    private readonly GrpcChannel _channel;
 
-    private static readonly GrpcMethod<SearchRequest, SearchResponse> SearchMethod = Method<SearchRequest, SearchResponse>(Search, "Search");
-    private static readonly GrpcMethod<FindSimilarRequest, SearchResponse> FindSimilarMethod = Method<FindSimilarRequest, SearchResponse>(Search, "FindSimilar");
-    private static readonly GrpcMethod<EncodeRequest, EncodeResponse> EncodeMethod = Method<EncodeRequest, EncodeResponse>(Search, "Encode");
-    private static readonly GrpcMethod<UpsertRequest, UpsertResponse> UpsertMethod = Method<UpsertRequest, UpsertResponse>(Search, "Upsert");
-    private static readonly GrpcMethod<DeleteRequest, DeleteResponse> DeleteMethod = Method<DeleteRequest, DeleteResponse>(Search, "Delete");
-    private static readonly GrpcMethod<GetRequest, Document> GetMethod = Method<GetRequest, Document>(Search, "Get");
-    private static readonly GrpcMethod<StatsRequest, StatsResponse> StatsMethod = Method<StatsRequest, StatsResponse>(Search, "Stats");
-    private static readonly GrpcMethod<ClassifyRequest, ClassifyResponse> ClassifyMethod = Method<ClassifyRequest, ClassifyResponse>(Search, "Classify");
-    private static readonly GrpcMethod<StartFineTuneRequest, JobInfo> StartFineTuneMethod = Method<StartFineTuneRequest, JobInfo>(FineTune, "StartFineTune");
-    private static readonly GrpcMethod<WatchJobRequest, JobEvent> WatchJobMethod = Method<WatchJobRequest, JobEvent>(FineTune, "WatchJob");
-    private static readonly GrpcMethod<CancelJobRequest, JobInfo> CancelJobMethod = Method<CancelJobRequest, JobInfo>(FineTune, "CancelJob");
-    private static readonly GrpcMethod<ListJobsRequest, ListJobsResponse> ListJobsMethod = Method<ListJobsRequest, ListJobsResponse>(FineTune, "ListJobs");
-    private static readonly GrpcMethod<ActivateModelRequest, ActivateModelResponse> ActivateModelMethod = Method<ActivateModelRequest, ActivateModelResponse>(FineTune, "ActivateModel");
-
-    private readonly GrpcClient _grpc;
-
-    public SearchServiceClient(Uri address, string? apiKey = null, GrpcClientOptions? options = null)
+    public SearchServiceClient(Uri address, string? apiKey = null, int maxReceiveMessageBytes = 16 * 1024 * 1024)
     {
-        options ??= new GrpcClientOptions();
-        if (apiKey is not null) options.BearerToken = apiKey;
-        _grpc = new GrpcClient(address, options);
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = maxReceiveMessageBytes, MaxSendMessageSize = 16 * 1024 * 1024 };
+        if (apiKey is not null)
+        {
+            var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + apiKey);
+                return Task.CompletedTask;
+            });
+            options.Credentials = ChannelCredentials.Create(address.Scheme == "https" ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials);
+            // A key over cleartext is the operator's choice (loopback or --insecure on the server); allow it.
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+        _channel = GrpcChannel.ForAddress(address, options);
+        Search = new SearchService.SearchServiceClient(_channel);
+        FineTune = new FineTuneService.FineTuneServiceClient(_channel);
     }
 
-    public Task<SearchResponse> SearchAsync(SearchRequest request, CallOptions? options = null) => _grpc.UnaryAsync(SearchMethod, request, options);
-    public Task<SearchResponse> FindSimilarAsync(FindSimilarRequest request, CallOptions? options = null) => _grpc.UnaryAsync(FindSimilarMethod, request, options);
-    public Task<EncodeResponse> EncodeAsync(EncodeRequest request, CallOptions? options = null) => _grpc.UnaryAsync(EncodeMethod, request, options);
-    public Task<DeleteResponse> DeleteAsync(DeleteRequest request, CallOptions? options = null) => _grpc.UnaryAsync(DeleteMethod, request, options);
-    public Task<Document> GetAsync(string id, CallOptions? options = null) => _grpc.UnaryAsync(GetMethod, new GetRequest { Id = id }, options);
-    public Task<StatsResponse> StatsAsync(CallOptions? options = null) => _grpc.UnaryAsync(StatsMethod, new StatsRequest(), options);
-    public Task<ClassifyResponse> ClassifyAsync(ClassifyRequest request, CallOptions? options = null) => _grpc.UnaryAsync(ClassifyMethod, request, options);
-    public Task<JobInfo> StartFineTuneAsync(StartFineTuneRequest request, CallOptions? options = null) => _grpc.UnaryAsync(StartFineTuneMethod, request, options);
-    public Task<JobInfo> CancelJobAsync(string jobId, CallOptions? options = null) => _grpc.UnaryAsync(CancelJobMethod, new CancelJobRequest { JobId = jobId }, options);
-    public Task<ListJobsResponse> ListJobsAsync(CallOptions? options = null) => _grpc.UnaryAsync(ListJobsMethod, new ListJobsRequest(), options);
-    public Task<ActivateModelResponse> ActivateModelAsync(ActivateModelRequest request, CallOptions? options = null) => _grpc.UnaryAsync(ActivateModelMethod, request, options);
+    public SearchService.SearchServiceClient Search { get; }
+    public FineTuneService.FineTuneServiceClient FineTune { get; }
+
+    /// <summary>Call options with a deadline <paramref name="timeout"/> from now.</summary>
+    public static CallOptions Within(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        new(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
+
+    public Task<SearchResponse> SearchAsync(SearchRequest request, CallOptions options = default) => Search.SearchAsync(request, options).ResponseAsync;
+    public Task<SearchResponse> FindSimilarAsync(FindSimilarRequest request, CallOptions options = default) => Search.FindSimilarAsync(request, options).ResponseAsync;
+    public Task<EncodeResponse> EncodeAsync(EncodeRequest request, CallOptions options = default) => Search.EncodeAsync(request, options).ResponseAsync;
+    public Task<DeleteResponse> DeleteAsync(DeleteRequest request, CallOptions options = default) => Search.DeleteAsync(request, options).ResponseAsync;
+    public Task<Document> GetAsync(string id, CallOptions options = default) => Search.GetAsync(new GetRequest { Id = id }, options).ResponseAsync;
+    public Task<StatsResponse> StatsAsync(CallOptions options = default) => Search.StatsAsync(new StatsRequest(), options).ResponseAsync;
+    public Task<ClassifyResponse> ClassifyAsync(ClassifyRequest request, CallOptions options = default) => Search.ClassifyAsync(request, options).ResponseAsync;
+    public Task<JobInfo> StartFineTuneAsync(StartFineTuneRequest request, CallOptions options = default) => FineTune.StartFineTuneAsync(request, options).ResponseAsync;
+    public Task<JobInfo> CancelJobAsync(string jobId, CallOptions options = default) => FineTune.CancelJobAsync(new CancelJobRequest { JobId = jobId }, options).ResponseAsync;
+    public Task<ListJobsResponse> ListJobsAsync(CallOptions options = default) => FineTune.ListJobsAsync(new ListJobsRequest(), options).ResponseAsync;
+    public Task<ActivateModelResponse> ActivateModelAsync(ActivateModelRequest request, CallOptions options = default) => FineTune.ActivateModelAsync(request, options).ResponseAsync;
 
     /// <summary>Streams <paramref name="documents"/> in one Upsert call and returns the server's counts.</summary>
-    public async Task<UpsertResponse> UpsertAsync(IEnumerable<Document> documents, CallOptions? options = null)
+    public async Task<UpsertResponse> UpsertAsync(IEnumerable<Document> documents, CallOptions options = default)
     {
-        using var call = _grpc.ClientStreaming(UpsertMethod, options);
-        foreach (var d in documents) await call.RequestStream.WriteAsync(new UpsertRequest { Document = d }, options?.CancellationToken ?? default);
+        using var call = Search.Upsert(options);
+        foreach (var d in documents) await call.RequestStream.WriteAsync(new UpsertRequest { Document = d });
         await call.RequestStream.CompleteAsync();
         return await call.ResponseAsync;
     }
 
     /// <summary>An open Upsert stream, for callers that produce documents over time.</summary>
-    public ClientStreamingCall<UpsertRequest, UpsertResponse> StartUpsert(CallOptions? options = null) => _grpc.ClientStreaming(UpsertMethod, options);
+    public AsyncClientStreamingCall<UpsertRequest, UpsertResponse> StartUpsert(CallOptions options = default) => Search.Upsert(options);
 
     /// <summary>Job events until the job reaches a final state.</summary>
-    public async IAsyncEnumerable<JobEvent> WatchJobAsync(string jobId, CallOptions? options = null)
+    public async IAsyncEnumerable<JobEvent> WatchJobAsync(string jobId, CallOptions options = default)
     {
-        using var call = _grpc.ServerStreaming(WatchJobMethod, new WatchJobRequest { JobId = jobId }, options);
-        while (await call.ResponseStream.MoveNext(options?.CancellationToken ?? default)) yield return call.ResponseStream.Current;
+        using var call = FineTune.WatchJob(new WatchJobRequest { JobId = jobId }, options);
+        while (await call.ResponseStream.MoveNext(options.CancellationToken)) yield return call.ResponseStream.Current;
     }
 
-    public void Dispose() => _grpc.Dispose();
-
-    private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>(ServiceDescriptor service, string name)
-        where TRequest : class, Google.Protobuf.IMessage where TResponse : class, Google.Protobuf.IMessage =>
-        GrpcMethod<TRequest, TResponse>.From(service.FindMethodByName(name));
+    public void Dispose() => _channel.Dispose();
 }

@@ -1,41 +1,41 @@
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SemanticSearch.Index;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Service.Api;
 using SemanticSearch.Service.Jobs;
-using SemanticSearch.Service.Rpc.Hosting;
 using SemanticSearch.Service.Serving;
 
 namespace SemanticSearch.Service.Hosting;
 
 /// <summary>
-/// The product server: one index, its model, the job manager and the gRPC host with the
-/// SearchService, FineTuneService, health and reflection. Stopping drains in-flight calls
-/// (new ones get UNAVAILABLE), waits for the write in progress, stops the job worker and closes
-/// the index, in that order, so every acknowledged write is on disk.
+/// The product server: one index, its model, the job and activation workers (as a hosted service)
+/// and a <see cref="GrpcHost"/> with SearchService, FineTuneService, health and reflection.
+/// Stopping drains in-flight calls, then the hosted service waits for the write in progress, stops
+/// the workers and closes the index, in that order, so every acknowledged write is on disk.
 /// </summary>
 public sealed class ProductServer : IAsyncDisposable
 {
-    private readonly ServedIndex _index;
-    private readonly JobManager _jobs;
-    private readonly ActivationManager _activations;
-    private readonly GrpcServerHost _host;
-    private readonly ILoggerFactory _loggers;
-    private readonly TimeSpan _drain;
-    private int _stopped;
-
-    private ProductServer(ServedIndex index, JobManager jobs, ActivationManager activations, GrpcServerHost host, ILoggerFactory loggers, TimeSpan drain)
+    /// <summary>Methods that change the index or run jobs: they need the admin key when one is set.</summary>
+    public static readonly IReadOnlySet<string> AdminMethods = new HashSet<string>(StringComparer.Ordinal)
     {
-        _index = index; _jobs = jobs; _activations = activations; _host = host; _loggers = loggers; _drain = drain;
-    }
+        "/semanticsearch.v1.SearchService/Upsert", "/semanticsearch.v1.SearchService/UpsertBatch", "/semanticsearch.v1.SearchService/Delete",
+        "/semanticsearch.v1.FineTuneService/StartFineTune", "/semanticsearch.v1.FineTuneService/CancelJob",
+        "/semanticsearch.v1.FineTuneService/ActivateModel",
+    };
 
-    public GrpcServerHost Host => _host;
-    public ServedIndex Index => _index;
-    public JobManager Jobs => _jobs;
-    public ActivationManager Activations => _activations;
-    public Uri Address => _host.Address;
+    private readonly BackgroundWork _work;
+    private int _started, _stopped;
+
+    private ProductServer(BackgroundWork work, GrpcHost host) { _work = work; Host = host; }
+
+    public GrpcHost Host { get; }
+    public ServedIndex Index => _work.Index;
+    public JobManager Jobs => _work.Jobs;
+    public ActivationManager Activations => _work.Activations;
+    public Uri Address => Host.Address;
 
     /// <summary>
     /// Opens the index (creating it if needed), loads its model and builds the host (not started).
@@ -44,6 +44,7 @@ public sealed class ProductServer : IAsyncDisposable
     public static ProductServer Create(ServerSettings settings, ILoggerFactory loggers, IFineTuneRunner? runner = null, IClassifier? classifier = null,
         Func<string, ITextEncoder>? modelLoader = null)
     {
+        settings.Validate();
         var log = loggers.CreateLogger("SemanticSearch.Service");
         string? modelPath = settings.ModelDirectory ?? RecordedModelPath(settings.IndexDirectory);
         SentenceEncoderAdapter? encoder = null;
@@ -62,35 +63,34 @@ public sealed class ProductServer : IAsyncDisposable
         ActivationManager? activations = null;
         try
         {
-            string jobsRoot = Path.Combine(settings.IndexDirectory, "jobs");
-            jobs = new JobManager(new JobStore(jobsRoot), runner ?? new FineTunerRunner(), modelPath, id => Path.Combine(settings.IndexDirectory, "models", id),
+            var paths = new ServerPaths(settings);
+            jobs = new JobManager(new JobStore(Path.Combine(settings.IndexDirectory, "jobs")), runner ?? new FineTunerRunner(), modelPath, paths.JobOutput,
                 loggers.CreateLogger("SemanticSearch.Service.Jobs"), settings.JobQueueCapacity);
-            var jobManager = jobs;
             activations = new ActivationManager(index, new JobStore(Path.Combine(settings.IndexDirectory, "activations")), modelLoader ?? SentenceEncoderAdapter.Load,
-                jobManager.UseBaseModel, loggers.CreateLogger("SemanticSearch.Service.Activation"));
+                jobs.UseBaseModel, loggers.CreateLogger("SemanticSearch.Service.Activation"));
             activations.ResumePending(); // a re-embedding interrupted by a stop continues where it was
-            var builder = new GrpcServerBuilder().Configure(o =>
-            {
-                o.Address = settings.Address;
-                o.Port = settings.Port;
-                o.ApiKey = settings.ApiKey;
-                o.ShutdownDrainTimeout = settings.ShutdownDrainTimeout;
-                o.CompressResponses = settings.CompressResponses;
-                if (settings.TlsCertificatePath is not null)
-                    o.Tls = new ServerTlsOptions { PemCertificatePath = settings.TlsCertificatePath, PemKeyPath = settings.TlsKeyPath };
-            });
-            builder.AddService(new SearchApiService(index, classifier).Definition());
-            builder.AddService(new FineTuneApiService(jobs, activations).Definition());
-            builder.ConfigureWebHost(web =>
-            {
-                web.Services.AddSingleton(loggers);
-                web.Services.AddSingleton<IStartupFilter, CallLoggingStartupFilter>();
-                web.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, SignalFreeHostLifetime>();
-            });
-            var host = builder.Build();
+            var work = new BackgroundWork(index, jobs, activations, settings.ShutdownDrainTimeout + TimeSpan.FromSeconds(30));
+            var search = new SearchApiService(index, classifier);
+            var fineTune = new FineTuneApiService(jobs, activations, paths, () => index.Encoder?.Identity.MaxSeqLength ?? 512, settings.MaxTrainingBatchTokens);
+            var host = GrpcHost.Create(settings, loggers,
+                services =>
+                {
+                    services.AddSingleton(search);
+                    services.AddSingleton(fineTune);
+                    services.AddHostedService(_ => work);
+                },
+                endpoints =>
+                {
+                    endpoints.MapGrpcService<SearchApiService>();
+                    endpoints.MapGrpcService<FineTuneApiService>();
+                },
+                ["semanticsearch.v1.SearchService", "semanticsearch.v1.FineTuneService"],
+                AdminMethods.Contains);
+            host.Readiness.ReportFaults(() => index.OutOfService);
+            host.Readiness.MarkReady(); // index open, model loaded
             log.LogInformation("Index {Index}: {Mode}", settings.IndexDirectory,
                 index.Binding is null ? "keyword-only" : encoder is null ? "vectors present, model not loaded" : $"model {index.Binding.Identity.Fingerprint[..12]}");
-            return new ProductServer(index, jobs, activations, host, loggers, settings.ShutdownDrainTimeout);
+            return new ProductServer(work, host);
         }
         catch
         {
@@ -101,22 +101,23 @@ public sealed class ProductServer : IAsyncDisposable
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => _host.StartAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Exchange(ref _started, 1);
+        return Host.StartAsync(cancellationToken);
+    }
 
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        await _host.StopAsync();
-        await _index.DrainWritesAsync(_drain + TimeSpan.FromSeconds(30));
-        _jobs.Dispose();
-        _activations.Dispose(); // before the index closes; staged vectors stay for the next start
-        _index.Dispose();
+        if (Volatile.Read(ref _started) == 1) await Host.StopAsync(); // stops Kestrel, then BackgroundWork
+        else await _work.StopAsync(CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await _host.DisposeAsync();
+        await Host.DisposeAsync();
     }
 
     /// <summary>The model folder an existing index was built with, if it recorded one.</summary>
@@ -125,5 +126,29 @@ public sealed class ProductServer : IAsyncDisposable
         if (!File.Exists(SemanticSearch.Index.Storage.IndexDatabase.PathIn(indexDirectory))) return null;
         using var searcher = IndexSearcher.Open(indexDirectory);
         return searcher.Model?.ModelPath;
+    }
+
+    /// <summary>
+    /// The fine-tuning and activation workers as one hosted service. Registered before Kestrel, so
+    /// it stops after the last call has drained: then it waits for the write in progress, stops the
+    /// workers (a running job is recorded as interrupted) and closes the index.
+    /// </summary>
+    private sealed class BackgroundWork(ServedIndex index, JobManager jobs, ActivationManager activations, TimeSpan writeDrain) : IHostedService
+    {
+        private int _stopped;
+        public ServedIndex Index => index;
+        public JobManager Jobs => jobs;
+        public ActivationManager Activations => activations;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask; // the workers start with the managers
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+            await index.DrainWritesAsync(writeDrain); // not the host's token: acknowledged writes must reach the disk
+            jobs.Dispose();
+            activations.Dispose(); // before the index closes; staged vectors stay for the next start
+            index.Dispose();
+        }
     }
 }

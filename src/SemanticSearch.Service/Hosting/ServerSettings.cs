@@ -5,11 +5,11 @@ using Microsoft.Extensions.Configuration;
 namespace SemanticSearch.Service.Hosting;
 
 /// <summary>
-/// Settings of `semsearch serve`. Sources, later ones winning: appsettings.json (in the working
+/// Settings of the product server. Sources, later ones winning: appsettings.json (in the working
 /// directory), environment variables with the SEMSEARCH_ prefix (SEMSEARCH_PORT, SEMSEARCH_API_KEY,
-/// ...; "__" for nesting as usual), then command-line options. Keys are case-insensitive.
+/// ...), then command-line options. Keys are case-insensitive; '-' and '_' are interchangeable.
 /// </summary>
-public sealed record ServerSettings
+public sealed record ServerSettings : GrpcEndpointSettings
 {
     public required string IndexDirectory { get; init; }
     /// <summary>Model folder; null = the folder the index records, or none for a keyword-only index.</summary>
@@ -19,45 +19,56 @@ public sealed record ServerSettings
     /// null = the head the index records, if the server can load it (see IngestTaggerChoice).
     /// </summary>
     public string? ClassifierDirectory { get; init; }
-    public IPAddress Address { get; init; } = IPAddress.Loopback;
-    /// <summary>0 = an ephemeral port (printed when ready).</summary>
-    public int Port { get; init; } = 50051;
-    public string? ApiKey { get; init; }
-    public string? TlsCertificatePath { get; init; }
-    public string? TlsKeyPath { get; init; }
     /// <summary>Reads (searches, gets, stats) running at once on the shared searcher; more wait in line.</summary>
     public int Searchers { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     public int JobQueueCapacity { get; init; } = 16;
-    public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    public bool CompressResponses { get; init; }
+    /// <summary>
+    /// The only folder StartFineTune.server_file may name a file in (null: server files are refused).
+    /// </summary>
+    public string? DataRoot { get; init; }
+    /// <summary>
+    /// Folders ActivateModel.model_path may name a model in (besides the index's own models/ folder,
+    /// which holds the fine-tuning jobs' outputs). Empty: only job outputs can be activated by path.
+    /// </summary>
+    public IReadOnlyList<string> ModelRoots { get; init; } = [];
+    /// <summary>
+    /// Largest fine-tuning step, in tokens (batch_size × texts per example × sequence length); larger
+    /// requests are RESOURCE_EXHAUSTED. The default admits batch 32 of triplets at 256 tokens with room.
+    /// </summary>
+    public long MaxTrainingBatchTokens { get; init; } = 65_536;
 
-    /// <summary>Reads the settings; throws <see cref="ArgumentException"/> naming the bad key.</summary>
+    /// <summary>Reads and validates the settings; throws <see cref="ArgumentException"/> naming the bad key.</summary>
     public static ServerSettings From(IConfiguration config)
     {
-        string index = config["index"] is { Length: > 0 } i ? i : throw new ArgumentException("the index directory is required (--index DIR or SEMSEARCH_INDEX)");
-        var settings = new ServerSettings
+        string index = Get(config, "index") ?? throw new ArgumentException("the index directory is required (--index DIR or SEMSEARCH_INDEX)");
+        var defaults = new ServerSettings { IndexDirectory = index };
+        var settings = defaults with
         {
-            IndexDirectory = index,
-            ModelDirectory = NullIfEmpty(config["model"]),
-            ClassifierDirectory = NullIfEmpty(config["classifier"]),
-            Address = config["address"] is { Length: > 0 } a
+            ModelDirectory = Get(config, "model"),
+            ClassifierDirectory = Get(config, "classifier"),
+            Address = Get(config, "address") is { } a
                 ? IPAddress.TryParse(a, out var ip) ? ip : throw new ArgumentException($"address '{a}' is not an IP address")
                 : IPAddress.Loopback,
-            Port = Int(config, "port", 50051, 0, 65535),
-            ApiKey = NullIfEmpty(config["api-key"] ?? config["apikey"] ?? config["api_key"]),
-            TlsCertificatePath = NullIfEmpty(config["tls-cert"] ?? config["tls_cert"]),
-            TlsKeyPath = NullIfEmpty(config["tls-key"] ?? config["tls_key"]),
-            Searchers = Int(config, "searchers", Math.Clamp(2 * Environment.ProcessorCount, 4, 16), 1, 64),
-            JobQueueCapacity = Int(config, "job-queue", 16, 1, 10_000),
+            Port = Int(config, "port", defaults.Port, 0, 65535),
+            ApiKey = Secret(config, "api-key"),
+            AdminKey = Secret(config, "admin-key"),
+            TlsCertificatePath = Get(config, "tls-cert"),
+            TlsKeyPath = Get(config, "tls-key"),
+            Insecure = Bool(config, "insecure"),
+            Searchers = Int(config, "searchers", defaults.Searchers, 1, 64),
+            JobQueueCapacity = Int(config, "job-queue", defaults.JobQueueCapacity, 1, 10_000),
             ShutdownDrainTimeout = TimeSpan.FromSeconds(Int(config, "shutdown-drain-seconds", 10, 0, 3600)),
-            CompressResponses = config["compress-responses"] is { Length: > 0 } c && bool.Parse(c),
+            CompressResponses = Bool(config, "compress-responses"),
+            MaxReceiveMessageBytes = Int(config, "max-receive-bytes", defaults.MaxReceiveMessageBytes, 1024, 1 << 30),
+            MaxSendMessageBytes = Int(config, "max-send-bytes", defaults.MaxSendMessageBytes, 1024, 1 << 30),
+            DefaultUnaryDeadline = TimeSpan.FromSeconds(Int(config, "default-deadline-seconds", 60, 1, 86_400)),
+            MaxConnections = Int(config, "max-connections", defaults.MaxConnections, 1, 100_000),
+            MaxStreamsPerConnection = Int(config, "max-streams-per-connection", defaults.MaxStreamsPerConnection, 1, 10_000),
+            DataRoot = Get(config, "data-root"),
+            MaxTrainingBatchTokens = Int(config, "max-training-batch-tokens", (int)defaults.MaxTrainingBatchTokens, 512, int.MaxValue),
+            ModelRoots = (Get(config, "model-roots") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
-        if (settings.TlsKeyPath is not null && settings.TlsCertificatePath is null)
-            throw new ArgumentException("tls-key was given without tls-cert");
-        if (settings.TlsCertificatePath is not null && !File.Exists(settings.TlsCertificatePath))
-            throw new ArgumentException($"tls-cert file '{settings.TlsCertificatePath}' does not exist");
-        if (settings.TlsKeyPath is not null && !File.Exists(settings.TlsKeyPath))
-            throw new ArgumentException($"tls-key file '{settings.TlsKeyPath}' does not exist");
+        settings.Validate();
         return settings;
     }
 
@@ -70,14 +81,34 @@ public sealed record ServerSettings
             .AddInMemoryCollection(overrides)
             .Build();
 
+    private static string? Get(IConfiguration config, string key)
+    {
+        string? s = config[key] ?? config[key.Replace('-', '_')] ?? config[key.Replace("-", "")];
+        return string.IsNullOrEmpty(s) ? null : s;
+    }
+
+    /// <summary>A key given directly (KEY) or, kept out of `ps` and the environment, in a file (KEY-file).</summary>
+    private static string? Secret(IConfiguration config, string key)
+    {
+        string? direct = Get(config, key);
+        string? file = Get(config, key + "-file");
+        if (direct is not null && file is not null) throw new ArgumentException($"give {key} or {key}-file, not both");
+        if (file is null) return direct;
+        string value;
+        try { value = File.ReadAllText(file).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ArgumentException($"{key}-file '{file}' cannot be read: {e.Message}"); }
+        return value.Length > 0 ? value : throw new ArgumentException($"{key}-file '{file}' is empty");
+    }
+
+    private static bool Bool(IConfiguration config, string key) => Get(config, key) is { } s &&
+        (bool.TryParse(s, out bool b) ? b : throw new ArgumentException($"{key} must be true or false, got '{s}'"));
+
     private static int Int(IConfiguration config, string key, int defaultValue, int min, int max)
     {
-        string? s = config[key] ?? config[key.Replace('-', '_')];
-        if (string.IsNullOrEmpty(s)) return defaultValue;
+        string? s = Get(config, key);
+        if (s is null) return defaultValue;
         if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
             throw new ArgumentException($"{key} must be an integer between {min} and {max}, got '{s}'");
         return v;
     }
-
-    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

@@ -8,10 +8,10 @@ using SemanticSearch.Service.Serving;
 namespace SemanticSearch.Service.Jobs;
 
 /// <summary>Another activation (of a different model) is running.</summary>
-public sealed class ActivationConflictException(string message) : InvalidOperationException(message);
+public sealed class ActivationConflictException(string message) : ServiceException(Grpc.Core.StatusCode.Aborted, message);
 
 /// <summary>The activation cannot start in the index's current state (e.g. the model is already active).</summary>
-public sealed class ActivationPreconditionException(string message) : InvalidOperationException(message);
+public sealed class ActivationPreconditionException(string message) : ServiceException(Grpc.Core.StatusCode.FailedPrecondition, message);
 
 /// <summary>What ActivateModel answers: the activation and what it will do.</summary>
 public sealed record ActivationStart(JobRecord Activation, string PendingFingerprint, long Documents, int CurrentDimension, int NewDimension, bool Resumed);
@@ -70,12 +70,12 @@ public sealed class ActivationManager : IDisposable
                 if (running.OutputModel == path) return Describe(running, resumed: true);
                 throw new ActivationConflictException($"activation {running.Id} of model '{running.OutputModel}' is running ({running.Step}/{running.TotalSteps} documents); wait for it or cancel it first");
             }
-            if (!Directory.Exists(path)) throw new ArgumentException($"model folder '{path}' does not exist on the server");
+            if (!Directory.Exists(path)) throw new ServiceException(Grpc.Core.StatusCode.InvalidArgument, $"model folder '{path}' does not exist on the server");
             ITextEncoder encoder;
             try { encoder = _loadModel(path); }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or System.Text.Json.JsonException)
             {
-                throw new ArgumentException($"model folder '{path}' cannot be loaded: {e.Message}", e);
+                throw new ServiceException(Grpc.Core.StatusCode.InvalidArgument, $"the model folder cannot be loaded: {e.Message}", e);
             }
             IndexReembedder reembedder;
             try { reembedder = IndexReembedder.Open(_index.Directory, encoder, path); }

@@ -7,7 +7,7 @@ using SemanticSearch.Service.Api.V1;
 namespace SemanticSearch.Service.Jobs;
 
 /// <summary>The queue is full; the caller should retry later.</summary>
-public sealed class JobQueueFullException(string message) : Exception(message);
+public sealed class JobQueueFullException(string message) : ServiceException(Grpc.Core.StatusCode.ResourceExhausted, message);
 
 /// <summary>
 /// Runs fine-tuning jobs one at a time, in submission order, on its own below-normal-priority
@@ -18,6 +18,8 @@ public sealed class JobQueueFullException(string message) : Exception(message);
 public sealed class JobManager : IDisposable
 {
     private static readonly TimeSpan ProgressSaveInterval = TimeSpan.FromSeconds(1);
+    /// <summary>Finished jobs kept (records and output models); older ones are deleted as new ones finish.</summary>
+    public const int MaxFinishedJobs = 100;
 
     private readonly object _gate = new();
     private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
@@ -67,16 +69,16 @@ public sealed class JobManager : IDisposable
             Status = JobStatus.Queued,
             Description = request.Description,
             CreatedUtc = DateTime.UtcNow,
-            RequestJson = JsonFormatter.Default.Format(request),
             Device = SemanticSearch.Training.Torch.TrainingBackendChoice.Parse(request.Backend, request.Device).ToString(),
         };
         lock (_gate)
         {
             // Persist first: a job the client was told about must survive a crash right after.
+            _store.SaveRequest(job.Id, request.ToByteArray());
             _store.Save(job);
             if (!_queue.TryAdd(job.Id))
             {
-                File.Delete(_store.PathOf(job.Id));
+                _store.Delete(job.Id);
                 throw new JobQueueFullException($"the fine-tuning queue is full ({_queue.BoundedCapacity} jobs waiting); retry later");
             }
             _jobs[job.Id] = job;
@@ -165,7 +167,7 @@ public sealed class JobManager : IDisposable
         lock (_gate)
         {
             if (!_jobs.TryGetValue(id, out job!) || job.Status != JobStatus.Queued) return; // cancelled while queued
-            request = StartFineTuneRequest.Parser.ParseJson(job.RequestJson);
+            request = _store.LoadRequest(id) is { } bytes ? StartFineTuneRequest.Parser.ParseFrom(bytes) : StartFineTuneRequest.Parser.ParseJson(job.RequestJson);
             job.Status = JobStatus.Running;
             job.StartedUtc = DateTime.UtcNow;
             _runningJobId = id;
@@ -201,7 +203,7 @@ public sealed class JobManager : IDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "Fine-tuning job {Job} failed.", id);
-            lock (_gate) Finish(job, JobStatus.Failed, e.Message);
+            lock (_gate) Finish(job, JobStatus.Failed, FailureMessage(e));
         }
         finally
         {
@@ -209,14 +211,47 @@ public sealed class JobManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// What a failed job reports to clients: never the content of a data file (a pair file on the
+    /// server may be anything the server can read) nor a server path, and bounded in length.
+    /// </summary>
+    internal static string FailureMessage(Exception e) => e switch
+    {
+        SemanticSearch.Training.Data.TrainingDataException t => t.Line is int line
+            ? $"the training data is malformed at line {line}" : "the training data is malformed",
+        IOException or UnauthorizedAccessException => "the training data could not be read",
+        _ => Hosting.ErrorInterceptor.Bound(e.Message),
+    };
+
     /// <summary>Caller holds the lock.</summary>
     private void Finish(JobRecord job, JobStatus status, string? message)
     {
         job.Status = status;
         job.Message = message;
         job.FinishedUtc = DateTime.UtcNow;
+        job.RequestJson = "";
         Publish(job, save: true);
         _watchers.Complete(job.Id);
+        try { _store.DeleteRequest(job.Id); } catch (IOException e) { _logger.LogWarning(e, "Could not delete the request of job {Job}.", job.Id); }
+        PruneFinished();
+    }
+
+    /// <summary>Caller holds the lock. Deletes the oldest finished jobs past <see cref="MaxFinishedJobs"/>, with their models (not the model jobs start from).</summary>
+    private void PruneFinished()
+    {
+        var finished = _jobs.Values.Where(j => j.IsFinal).OrderByDescending(j => j.FinishedUtc).ThenByDescending(j => j.Id, StringComparer.Ordinal).ToList();
+        foreach (var old in finished.Skip(MaxFinishedJobs))
+        {
+            _jobs.Remove(old.Id);
+            try
+            {
+                _store.Delete(old.Id);
+                string output = _outputDirectoryOf(old.Id);
+                if (Directory.Exists(output) && !string.Equals(Path.GetFullPath(output), _baseModelPath is null ? null : Path.GetFullPath(_baseModelPath), StringComparison.Ordinal))
+                    Directory.Delete(output, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _logger.LogWarning(e, "Could not delete old job {Job}.", old.Id); }
+        }
     }
 
     /// <summary>Caller holds the lock.</summary>

@@ -26,7 +26,10 @@ public sealed class JobRecord
     public Dictionary<string, double> Metrics { get; set; } = new();
     /// <summary>Where a fine-tuning job trains ("cpu", "torch:cpu", "torch:cuda:0"); empty for activations.</summary>
     public string Device { get; set; } = "";
-    /// <summary>The StartFineTune request in protobuf JSON, so a queued job can be re-run after a restart.</summary>
+    /// <summary>
+    /// Records written before the request moved to its own file (<see cref="JobStore.SaveRequest"/>)
+    /// carry it here, in protobuf JSON; new records leave it empty.
+    /// </summary>
     public string RequestJson { get; set; } = "";
 
     public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;

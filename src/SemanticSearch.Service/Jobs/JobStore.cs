@@ -54,4 +54,27 @@ public sealed class JobStore
     }
 
     public string PathOf(string id) => Path.Combine(Directory, id + ".json");
+
+    /// <summary>
+    /// The job's request, stored once beside its record (binary protobuf, written like a record), so
+    /// progress saves rewrite a small record rather than the whole request. Deleted when the job ends.
+    /// </summary>
+    public void SaveRequest(string id, byte[] request)
+    {
+        string path = RequestPathOf(id), temp = path + ".tmp";
+        File.WriteAllBytes(temp, request);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public byte[]? LoadRequest(string id) => File.Exists(RequestPathOf(id)) ? File.ReadAllBytes(RequestPathOf(id)) : null;
+
+    public void Delete(string id)
+    {
+        File.Delete(PathOf(id));
+        File.Delete(RequestPathOf(id));
+    }
+
+    public void DeleteRequest(string id) => File.Delete(RequestPathOf(id));
+
+    private string RequestPathOf(string id) => Path.Combine(Directory, id + ".request.pb");
 }

@@ -19,6 +19,7 @@ public sealed class ServedIndex : IDisposable
     private readonly SemaphoreSlim _readSlots;
     private volatile IndexSearcher _searcher;
     private volatile ITextEncoder? _encoder;
+    private volatile string? _outOfService;
     private readonly int _maxConcurrentReads;
     private int _disposed;
 
@@ -74,6 +75,7 @@ public sealed class ServedIndex : IDisposable
     /// <summary>Runs <paramref name="query"/> on the searcher, off the caller's thread, once a read slot is free.</summary>
     public async Task<T> ReadAsync<T>(Func<IndexSearcher, T> query, CancellationToken cancellationToken)
     {
+        RequireInService();
         await _readSlots.WaitAsync(cancellationToken);
         try
         {
@@ -99,6 +101,7 @@ public sealed class ServedIndex : IDisposable
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<IndexWriter, T> write, CancellationToken cancellationToken)
     {
+        RequireInService();
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
@@ -132,17 +135,28 @@ public sealed class ServedIndex : IDisposable
             for (; held < _maxConcurrentReads; held++) await _readSlots.WaitAsync(CancellationToken.None);
             var binding = await Task.Run(commit, CancellationToken.None);
             // The database holds the new model now: the old writer and searcher must never run again.
-            await Task.Run(() =>
+            // Should reopening fail, the index is out of service (UNAVAILABLE, naming why) rather than
+            // serving with a disposed writer or the old model's searcher over the new vectors.
+            try
             {
-                _writer.Dispose();
-                _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath, tagger: Tagger);
-                var old = _searcher;
-                var fresh = IndexSearcher.Open(Directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
-                fresh.RefreshVectors();
-                fresh.RefreshKeywordPostings();
-                _searcher = fresh;
-                old.Dispose();
-            }, CancellationToken.None);
+                await Task.Run(() =>
+                {
+                    _writer.Dispose();
+                    _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath, tagger: Tagger);
+                    var old = _searcher;
+                    var fresh = IndexSearcher.Open(Directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
+                    fresh.RefreshVectors();
+                    fresh.RefreshKeywordPostings();
+                    _searcher = fresh;
+                    old.Dispose();
+                }, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _outOfService = $"the index could not be reopened after switching to model {binding.Identity.Fingerprint[..Math.Min(12, binding.Identity.Fingerprint.Length)]} ({e.GetType().Name}); restart the server";
+                PendingModel = null;
+                throw;
+            }
             _encoder = encoder;
             PendingModel = null;
             return binding;
@@ -152,6 +166,14 @@ public sealed class ServedIndex : IDisposable
             if (held > 0) _readSlots.Release(held);
             _writeGate.Release();
         }
+    }
+
+    /// <summary>Set when a model switch could not reopen the index: every read and write is UNAVAILABLE.</summary>
+    public string? OutOfService => _outOfService;
+
+    private void RequireInService()
+    {
+        if (_outOfService is { } reason) throw new ServiceException(Grpc.Core.StatusCode.Unavailable, reason);
     }
 
     /// <summary>Waits for the write in progress (if any) so shutdown never cuts a commit short.</summary>

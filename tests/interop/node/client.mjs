@@ -13,7 +13,9 @@ if (!address || !apiKey) {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const protoRoot = path.resolve(here, '..', '..', '..', 'protos');
-const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot] };
+// grpc.health.v1 / grpc.reflection: the standard services' schemas, kept beside the foreign clients.
+const standardProtoRoot = path.resolve(here, '..', 'protos');
+const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot, standardProtoRoot] };
 const definition = protoLoader.loadSync(
   ['testing/echo.proto', 'grpc/health/v1/health.proto', 'grpc/reflection/v1alpha/reflection.proto'], loaderOptions);
 const loaded = grpc.loadPackageDefinition(definition);

@@ -18,10 +18,12 @@ if (!address || !apiKey) {
 }
 
 const protoRoot = path.resolve(here, '..', '..', '..', 'protos');
+// grpc.health.v1 / grpc.reflection: the standard services' schemas, kept beside the foreign clients.
+const standardProtoRoot = path.resolve(here, '..', 'protos');
 const definition = protoLoader.loadSync(
   ['semanticsearch/v1/search.proto', 'semanticsearch/v1/finetune.proto', 'grpc/health/v1/health.proto',
     'grpc/reflection/v1alpha/reflection.proto'],
-  { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot] });
+  { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot, standardProtoRoot] });
 const loaded = grpc.loadPackageDefinition(definition);
 const insecure = grpc.credentials.createInsecure();
 const search = new loaded.semanticsearch.v1.SearchService(address, insecure);
@@ -75,8 +77,11 @@ const checks = [
     expect(s.documents >= 2, `stats ${JSON.stringify(s)}`);
   }],
   ['errors: INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED', async () => {
-    const e = await expectStatus(unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_UNSPECIFIED' }), grpc.status.INVALID_ARGUMENT, 'no mode');
-    expect(e.details.includes('mode must be set'), e.details);
+    // An unset mode is hybrid on an index with vectors (this one), keyword otherwise.
+    const unset = await unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_UNSPECIFIED' });
+    expect(unset.mode === 'SEARCH_MODE_HYBRID', `unset mode answered ${unset.mode}`);
+    const e = await expectStatus(unary(search, 'Search', { text: '', mode: 'SEARCH_MODE_KEYWORD' }), grpc.status.INVALID_ARGUMENT, 'empty text');
+    expect(e.details.includes('text must not be empty'), e.details);
     await expectStatus(unary(search, 'Search', { text: 'card', mode: 'SEARCH_MODE_KEYWORD', top_k: -1 }), grpc.status.INVALID_ARGUMENT, 'negative top_k');
     await expectStatus(unary(search, 'Get', { id: 'missing' }), grpc.status.NOT_FOUND, 'unknown id');
     await expectStatus(unary(search, 'Stats', {}, new grpc.Metadata()), grpc.status.UNAUTHENTICATED, 'no key');

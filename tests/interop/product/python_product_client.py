@@ -21,7 +21,10 @@ def generate(repo_root, out_dir):
     protos = os.path.join(repo_root, "protos")
     files = ["semanticsearch/v1/search.proto", "semanticsearch/v1/finetune.proto",
              "grpc/health/v1/health.proto", "grpc/reflection/v1alpha/reflection.proto"]
-    subprocess.run(["protoc", "-I", protos, f"--python_out={out_dir}", *files], check=True)
+    standard = os.path.join(repo_root, "tests", "interop", "protos")  # grpc.health.v1 / grpc.reflection schemas
+    well_known = ["-I", "/usr/include"] if os.path.exists("/usr/include/google/protobuf/descriptor.proto") else []
+    files += ["google/api/annotations.proto", "google/api/http.proto"]  # imported by the service protos
+    subprocess.run(["protoc", "-I", protos, "-I", standard, *well_known, f"--python_out={out_dir}", *files], check=True)
 
 
 def load(out_dir, relative_path, name):
