@@ -43,6 +43,7 @@ public sealed class TorchTrainingBackend : ITrainingBackend, IDisposable
     }
 
     public int[][] Tokenize(IReadOnlyList<string> texts) => _model.Encoder.Tokenize(texts);
+    public int[][] TokenizeQueries(IReadOnlyList<string> queries) => _model.Encoder.TokenizeQueries(queries);
 
     public void Begin(TrainingRunSetup setup)
     {

@@ -24,6 +24,9 @@ public interface ITrainingBackend
 
     int[][] Tokenize(IReadOnlyList<string> texts);
 
+    /// <summary>As <see cref="Tokenize"/> for search queries: the model's query prefix goes before each.</summary>
+    int[][] TokenizeQueries(IReadOnlyList<string> queries);
+
     /// <summary>Creates the optimizer (decay/no-decay groups) and the loss for a run. Called once, after Freeze.</summary>
     void Begin(TrainingRunSetup setup);
 
@@ -86,6 +89,7 @@ public sealed class ManagedTrainingBackend : ITrainingBackend
 
     public void Freeze(bool embeddings, int bottomLayers) => _encoder.Freeze(embeddings, bottomLayers);
     public int[][] Tokenize(IReadOnlyList<string> texts) => _encoder.Tokenize(texts);
+    public int[][] TokenizeQueries(IReadOnlyList<string> queries) => _encoder.TokenizeQueries(queries);
 
     public void Begin(TrainingRunSetup setup)
     {
