@@ -1,6 +1,6 @@
 namespace SemanticSearch.Cli.Commands;
 
-/// <summary>`semsearch model init | import | pull`: the ways to get a sentence encoder folder.</summary>
+/// <summary>`semsearch model init | import | pull | quantize`: the ways to get a sentence encoder folder.</summary>
 public sealed class ModelCommand : ICliCommand
 {
     private readonly ModelInitCommand _init = new();
@@ -8,16 +8,17 @@ public sealed class ModelCommand : ICliCommand
     private readonly ModelPullCommand _pull = new();
 
     public string Name => "model";
-    public string Summary => "model init | import | pull: a random BERT, an imported ONNX export, or a pretrained model by name";
-    public string Usage => string.Join("\n", _init.Usage, _import.Usage, _pull.Usage);
+    public string Summary => "model init | import | pull | quantize: a random BERT, an imported ONNX export, a pretrained model by name, or an int8 copy of a model";
+    public string Usage => string.Join("\n", _init.Usage, _import.Usage, _pull.Usage, ModelQuantizeCommand.Usage);
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr) => args.Positional.FirstOrDefault() switch
     {
         "init" => _init.Run(args, stdout, stderr),
         "import" => _import.Run(args, stdout, stderr),
         "pull" => _pull.Run(args, stdout, stderr),
+        "quantize" => ModelQuantizeCommand.Run(args, stdout, stderr),
         var other => throw new CommandLineException(other is null
-            ? "expected a sub-command: semsearch model init | import | pull"
-            : $"unknown sub-command 'model {other}' (expected init, import or pull)"),
+            ? "expected a sub-command: semsearch model init | import | pull | quantize"
+            : $"unknown sub-command 'model {other}' (expected init, import, pull or quantize)"),
     };
 }

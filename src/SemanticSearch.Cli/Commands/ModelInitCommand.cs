@@ -9,7 +9,7 @@ namespace SemanticSearch.Cli.Commands;
 public sealed class ModelInitCommand : ICliCommand
 {
     public string Name => "model";
-    public string Summary => "model init: write a randomly initialized BERT sentence encoder; model quantize: an int8 copy of a model";
+    public string Summary => "model init: write a randomly initialized BERT sentence encoder";
     public string Usage => """
         usage: semsearch model init --vocab FILE --output DIR [--layers N] [--hidden N] [--heads N] [--intermediate N]
                                     [--max-position N] [--max-seq-length N] [--pooling mean|cls|max] [--normalize]
@@ -30,11 +30,10 @@ public sealed class ModelInitCommand : ICliCommand
           --overwrite           replace an existing output folder
 
         Weights follow BERT's initialization: N(0, 0.02) for linear weights and embeddings, zero biases, LayerNorm 1/0.
-        """ + "\n" + ModelQuantizeCommand.Usage;
+        """;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Positional is ["quantize", ..]) return ModelQuantizeCommand.Run(args, stdout, stderr);
         string vocab = args.RequiredString("vocab");
         string output = args.RequiredString("output");
         int layers = args.Int("layers", 4, min: 1, max: 48);
