@@ -61,7 +61,7 @@ public class SearchCommandTests : IDisposable
         var r = IndexCliHarness.Run(new[] { "search", "--index", _idx }.Concat(rest).ToArray());
         Assert.Equal(code, r.Code);
         Assert.StartsWith("semsearch search:", r.Err);
-        Assert.Equal(28L, IndexCliHarness.Scalar<long>(_idx, "SELECT COUNT(*) FROM documents"));
+        Assert.Equal(28L, IndexProbe.Documents(_idx));
     }
 
     [Fact]

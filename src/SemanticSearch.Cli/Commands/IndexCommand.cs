@@ -20,7 +20,11 @@ public sealed class IndexCommand : ICliCommand
                                Without it the index is keyword-only. An existing index needs the same model.
           --on-error MODE      skip: report malformed records and go on; fail (default): stop, the batch
                                holding the bad record is not applied
-          --batch-size N       documents per committed transaction (default 10000 keyword-only, 1000 with
+          --analyzer A         text analysis, fixed when the index is created: english (default: possessives,
+                               lower case, stop words, ASCII folding, Porter), standard, whitespace, or a
+                               language of Lucene.Net.Analysis.Common (arabic … turkish; see the README)
+          --bm25-k1 K, --bm25-b B   BM25 parameters, fixed at creation (default 1.2 and 0.75)
+          --batch-size N       documents per Lucene commit (default 10000 keyword-only, 1000 with
                                --model or --classifier; a batch also ends at 16M characters of text)
           --id-column C        CSV: id column (default: 'id' or '_id' if present, else the row number)
           --title-column C     CSV: title column (default: 'title' if present)
@@ -49,12 +53,13 @@ public sealed class IndexCommand : ICliCommand
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;
         int batchSize = args.Int("batch-size", IngestOptions.DefaultBatchSize(embedsOrClassifies: modelDir is not null || classifierDir is not null), 1, 1_000_000);
         var csv = new CsvColumns(args.String("id-column"), args.String("title-column"), args.String("text-column") ?? "text", args.String("tags-column"));
+        var settings = SettingsOption(args);
         args.EnsureAllUsed();
 
         var entries = CorpusIngestor.OpenInput(input, csv);
         ITextEncoder? encoder = modelDir is null ? null : SentenceEncoderAdapter.Load(modelDir);
         var tagger = classifierDir is null ? null : ClassifierOption.Load(classifierDir, encoder?.Identity);
-        using var writer = IndexWriter.Open(indexDir, encoder, modelDir, tagger: tagger);
+        using var writer = IndexWriter.Open(indexDir, encoder, modelDir, tagger: tagger, settings: settings);
         if (tagger is null && writer.TaggingHead is { } head)
             stderr.WriteLine($"warning: index '{indexDir}' holds predicted tags of head {head.Id}{(head.Path is null ? "" : $" ({head.Path})")}; " +
                              "documents added or re-texted without --classifier get none (their old prediction is dropped)");
@@ -65,12 +70,23 @@ public sealed class IndexCommand : ICliCommand
         var report = new CorpusIngestor(writer, new IngestOptions { BatchSize = batchSize, OnError = onError, Csv = csv },
             warning => stderr.WriteLine($"warning: {warning}"), n => progress.Advance(n)).Ingest(entries);
         progress.Finish();
-        // A changed index gets its keyword segments merged: queries then read one segment, not one per batch.
-        if (report.Added + report.Updated > 0) writer.Optimize();
         double secs = clock.Elapsed.TotalSeconds;
         stdout.WriteLine($"indexed {indexDir}: {report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, " +
                          $"{report.Skipped} skipped, {report.DuplicateIds} duplicate ids, {report.WindowsEmbedded} windows embedded; " +
                          $"{report.Read} records in {secs:F1} s ({report.Read / Math.Max(secs, 1e-9):F0} docs/s), {writer.CountDocuments()} documents in index");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>--analyzer / --bm25-k1 / --bm25-b: null when none is given (an existing index keeps what it recorded).</summary>
+    internal static SemanticSearch.Index.Storage.IndexSettings? SettingsOption(CommandArgs args)
+    {
+        if (!args.Has("analyzer") && !args.Has("bm25-k1") && !args.Has("bm25-b")) return null;
+        var defaults = new SemanticSearch.Index.Storage.IndexSettings();
+        return new SemanticSearch.Index.Storage.IndexSettings
+        {
+            Analyzer = args.String("analyzer") ?? defaults.Analyzer,
+            K1 = args.Double("bm25-k1", defaults.K1, 0, 10),
+            B = args.Double("bm25-b", defaults.B, 0, 1),
+        };
     }
 }

@@ -5,23 +5,21 @@ namespace SemanticSearch.Index.Ingest;
 
 /// <summary>
 /// A validated document with what the writer derives from it before touching the database: its two
-/// hashes (<see cref="DocumentHashes"/>) and its tags as the JSON stored in the `tags` column. Bulk
+/// hashes (<see cref="DocumentHashes"/>). Bulk
 /// ingest makes these on the read-ahead thread (<see cref="CorpusIngestor"/>), so the hashing
-/// overlaps the SQLite writes of the previous batch instead of adding to them on the one writer thread.
+/// overlaps the Lucene writes of the previous batch instead of adding to them on the one writer thread.
 /// </summary>
 internal sealed class PreparedDocument
 {
     public SourceDocument Document { get; }
     public byte[] ContentHash { get; }
     public byte[] RecordHash { get; }
-    public string TagsJson { get; }
 
     private PreparedDocument(SourceDocument document)
     {
         Document = document;
         ContentHash = DocumentHashes.Content(document);
         RecordHash = DocumentHashes.Record(document);
-        TagsJson = TagListJson.Write(document.Tags);
     }
 
     /// <summary>Validates <paramref name="d"/> (ArgumentException naming the document and what is wrong) and prepares it.</summary>
