@@ -67,7 +67,7 @@ public sealed class IndexSearcher : IDisposable
             }
             SearcherManager manager;
             try { manager = new SearcherManager(dir, new Bm25SearcherFactory(settings)); }
-            catch (Exception e) when (e is IOException or CorruptIndexException) { throw IndexCorruption.Describe(dir, directory, e); }
+            catch (Exception e) when (e is IOException or ArgumentException) { throw IndexCorruption.Describe(dir, directory, e); } // a truncated file: out-of-bounds slice
             return new IndexSearcher(directory, dir, manager, encoder, model, settings);
         }
         catch
@@ -88,7 +88,7 @@ public sealed class IndexSearcher : IDisposable
         request.Validate();
         // Encode before taking a reader: it is the slow part of a vector query and needs no index.
         float[]? queryVector = request.Mode == SearchMode.Keyword ? null : EncodeQuery(request.Query);
-        var query = request.Mode == SearchMode.Vector ? null : KeywordQueries.For(request, _analyzer);
+        var query = request.Mode == SearchMode.Vector ? null : KeywordQueries.For(request, _analyzer, Settings.TitleBoost);
         return OnReader(searcher =>
         {
             var reader = searcher.IndexReader;
@@ -149,7 +149,8 @@ public sealed class IndexSearcher : IDisposable
         var reader = (DirectoryReader)searcher.IndexReader;
         var data = new Dictionary<string, string>(reader.IndexCommit.UserData);
         long windows = Model is null ? 0 : MatrixFor(reader).Rows;
-        long bytes = reader.IndexCommit.FileNames.Sum(f => _dir.FileLength(f));
+        // What the directory holds now (a commit made since this reader opened may have replaced its files).
+        long bytes = new DirectoryInfo(Directory).EnumerateFiles().Sum(f => { try { return f.Length; } catch (IOException) { return 0L; } });
         return new IndexStats(Directory, reader.NumDocs, windows, TermCounts.PerTerm(reader, IndexFields.Tag).Count,
             long.Parse(data.GetValueOrDefault(CommitKeys.Generation) ?? "0", CultureInfo.InvariantCulture),
             bytes, Model, data.GetValueOrDefault(CommitKeys.CreatedUtc)) { Settings = Settings };

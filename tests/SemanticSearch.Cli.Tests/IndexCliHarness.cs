@@ -82,6 +82,16 @@ internal static class IndexProbe
         return reader.NumDocs;
     }
 
+    /// <summary>How many documents the keyword field matches for <paramref name="text"/> (all of them, not a top-k).</summary>
+    public static int KeywordMatches(string indexDir, string text)
+    {
+        using var d = Lucene.Net.Store.FSDirectory.Open(indexDir);
+        using var reader = Lucene.Net.Index.DirectoryReader.Open(d);
+        using var analyzer = AnalyzerCatalog.Create(IndexSettings.DefaultAnalyzer);
+        var query = SemanticSearch.Index.Search.KeywordQueries.FromUserText(text, analyzer)!;
+        return new Lucene.Net.Search.IndexSearcher(reader).Search(query, 1).TotalHits;
+    }
+
     public static Dictionary<string, string> CommitData(string indexDir) => CommittedState.Read(indexDir);
 
     /// <summary>The vectors of the model the index serves, per record.</summary>

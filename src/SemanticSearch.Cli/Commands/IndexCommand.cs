@@ -24,6 +24,8 @@ public sealed class IndexCommand : ICliCommand
                                lower case, stop words, ASCII folding, Porter), standard, whitespace, or a
                                language of Lucene.Net.Analysis.Common (arabic … turkish; see the README)
           --bm25-k1 K, --bm25-b B   BM25 parameters, fixed at creation (default 1.2 and 0.75)
+          --title-boost W      0 (default): the title counts twice in the one searched field; W > 0: a
+                               separate title field boosted W (fixed at creation; see BENCHMARKS.md)
           --batch-size N       documents per Lucene commit (default 10000 keyword-only, 1000 with
                                --model or --classifier; a batch also ends at 16M characters of text)
           --id-column C        CSV: id column (default: 'id' or '_id' if present, else the row number)
@@ -80,13 +82,14 @@ public sealed class IndexCommand : ICliCommand
     /// <summary>--analyzer / --bm25-k1 / --bm25-b: null when none is given (an existing index keeps what it recorded).</summary>
     internal static SemanticSearch.Index.Storage.IndexSettings? SettingsOption(CommandArgs args)
     {
-        if (!args.Has("analyzer") && !args.Has("bm25-k1") && !args.Has("bm25-b")) return null;
+        if (!args.Has("analyzer") && !args.Has("bm25-k1") && !args.Has("bm25-b") && !args.Has("title-boost")) return null;
         var defaults = new SemanticSearch.Index.Storage.IndexSettings();
         return new SemanticSearch.Index.Storage.IndexSettings
         {
             Analyzer = args.String("analyzer") ?? defaults.Analyzer,
             K1 = args.Double("bm25-k1", defaults.K1, 0, 10),
             B = args.Double("bm25-b", defaults.B, 0, 1),
+            TitleBoost = args.Double("title-boost", 0, 0, 100),
         };
     }
 }

@@ -23,8 +23,8 @@ public sealed class StatsCommand : ICliCommand
         stdout.WriteLine($"vectors       {s.Windows} (token windows)");
         stdout.WriteLine($"tags          {s.DistinctTags} distinct");
         stdout.WriteLine($"generation    {s.Generation} committed writes");
-        stdout.WriteLine($"index files   {s.DatabaseBytes / 1024.0 / 1024.0:F1} MiB (Lucene commit)");
-        stdout.WriteLine($"analysis      analyzer {s.Settings.Analyzer}, BM25 k1 {s.Settings.K1.ToString(CultureInfo.InvariantCulture)} b {s.Settings.B.ToString(CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"index files   {s.DatabaseBytes / 1024.0 / 1024.0:F1} MiB");
+        stdout.WriteLine($"analysis      {s.Settings.Describe()}");
         stdout.WriteLine($"created       {s.CreatedUtc}");
         if (s.Model is null) stdout.WriteLine("model         none (keyword-only)");
         else

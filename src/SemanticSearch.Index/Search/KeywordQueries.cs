@@ -18,15 +18,20 @@ namespace SemanticSearch.Index.Search;
 internal static class KeywordQueries
 {
     /// <summary>The query, or null when the text has no searchable term (all stop words or punctuation).</summary>
-    public static Query? For(SearchRequest request, Analyzer analyzer) =>
-        request.AdvancedSyntax ? Parse(request.Query, analyzer) : FromUserText(request.Query, analyzer);
+    public static Query? For(SearchRequest request, Analyzer analyzer, double titleBoost = 0) =>
+        request.AdvancedSyntax ? Parse(request.Query, analyzer) : FromUserText(request.Query, analyzer, titleBoost);
 
-    public static Query? FromUserText(string text, Analyzer analyzer)
+    /// <param name="titleBoost">0: the title is in the content field. Above 0: each term also searches the title field, boosted.</param>
+    public static Query? FromUserText(string text, Analyzer analyzer, double titleBoost = 0)
     {
         var terms = Terms(text, analyzer);
         if (terms.Count == 0) return null;
         var query = new BooleanQuery();
-        foreach (var t in terms.Take(BooleanQuery.MaxClauseCount)) query.Add(new TermQuery(new Term(IndexFields.Content, t)), Occur.SHOULD);
+        foreach (var t in terms.Take(BooleanQuery.MaxClauseCount / (titleBoost > 0 ? 2 : 1)))
+        {
+            query.Add(new TermQuery(new Term(IndexFields.Content, t)), Occur.SHOULD);
+            if (titleBoost > 0) query.Add(new TermQuery(new Term(IndexFields.Title, t)) { Boost = (float)titleBoost }, Occur.SHOULD);
+        }
         return query;
     }
 

@@ -32,7 +32,7 @@ internal static class IndexFields
 internal static class CommitKeys
 {
     public const string Format = "format", Generation = "generation", CreatedUtc = "created_utc";
-    public const string Analyzer = "analyzer", K1 = "bm25_k1", B = "bm25_b";
+    public const string Analyzer = "analyzer", K1 = "bm25_k1", B = "bm25_b", TitleBoost = "title_boost";
     public const string VectorField = "vector_field", ReembedCursor = "reembed_cursor", ReembedRun = "reembed_run";
     public const string DefaultFusion = "default_fusion";
     /// <summary>The format this build writes and reads; any other value is refused at open.</summary>

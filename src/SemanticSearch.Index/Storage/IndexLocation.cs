@@ -39,7 +39,7 @@ internal static class IndexLocation
     {
         var infos = new SegmentInfos();
         try { infos.Read(dir); }
-        catch (Exception e) when (e is IOException or CorruptIndexException or IndexFormatTooOldException or IndexFormatTooNewException)
+        catch (Exception e) when (e is IOException or ArgumentException or IndexFormatTooOldException or IndexFormatTooNewException)
         {
             throw IndexCorruption.Describe(dir, directory, e);
         }

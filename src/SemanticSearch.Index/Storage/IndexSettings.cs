@@ -23,12 +23,19 @@ public sealed record IndexSettings
     public string Analyzer { get; init; } = DefaultAnalyzer;
     public double K1 { get; init; } = DefaultK1;
     public double B { get; init; } = DefaultB;
+    /// <summary>
+    /// 0 (the default): the title is counted twice in the one searched field. Above 0: the searched
+    /// field holds the text only and each query term also searches the title field with this boost
+    /// (kept for measuring the two ways against each other; BENCHMARKS.md, "Keyword quality").
+    /// </summary>
+    public double TitleBoost { get; init; }
 
     public void Validate()
     {
         AnalyzerCatalog.EnsureKnown(Analyzer);
         if (!(K1 >= 0 && K1 <= 10)) throw new ArgumentException($"BM25 k1 must be between 0 and 10, got {K1}");
         if (!(B >= 0 && B <= 1)) throw new ArgumentException($"BM25 b must be between 0 and 1, got {B}");
+        if (!(TitleBoost >= 0 && TitleBoost <= 100)) throw new ArgumentException($"title boost must be between 0 and 100, got {TitleBoost}");
     }
 
     internal void Write(IDictionary<string, string> data)
@@ -36,6 +43,7 @@ public sealed record IndexSettings
         data[CommitKeys.Analyzer] = Analyzer;
         data[CommitKeys.K1] = K1.ToString("R", CultureInfo.InvariantCulture);
         data[CommitKeys.B] = B.ToString("R", CultureInfo.InvariantCulture);
+        data[CommitKeys.TitleBoost] = TitleBoost.ToString("R", CultureInfo.InvariantCulture);
     }
 
     internal static IndexSettings Read(IReadOnlyDictionary<string, string> data) => new()
@@ -43,15 +51,18 @@ public sealed record IndexSettings
         Analyzer = data.GetValueOrDefault(CommitKeys.Analyzer) ?? DefaultAnalyzer,
         K1 = double.Parse(data.GetValueOrDefault(CommitKeys.K1) ?? "1.2", CultureInfo.InvariantCulture),
         B = double.Parse(data.GetValueOrDefault(CommitKeys.B) ?? "0.75", CultureInfo.InvariantCulture),
+        TitleBoost = double.Parse(data.GetValueOrDefault(CommitKeys.TitleBoost) ?? "0", CultureInfo.InvariantCulture),
     };
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"analyzer '{Analyzer}', BM25 k1 {K1} b {B}, {(TitleBoost == 0 ? "title counted twice" : $"separate title field boosted {TitleBoost}")}");
 
     /// <summary>Throws unless <paramref name="requested"/> (null: whatever is recorded) equals these recorded settings.</summary>
     internal void EnsureMatches(IndexSettings? requested, string directory)
     {
         if (requested is null || requested == this) return;
         throw new IndexSettingsMismatchException(
-            $"index '{directory}' was created with analyzer '{Analyzer}', BM25 k1 {K1.ToString(CultureInfo.InvariantCulture)} b {B.ToString(CultureInfo.InvariantCulture)}; " +
-            $"asked for analyzer '{requested.Analyzer}', k1 {requested.K1.ToString(CultureInfo.InvariantCulture)} b {requested.B.ToString(CultureInfo.InvariantCulture)}. " +
+            $"index '{directory}' was created with {Describe()}; asked for {requested.Describe()}. " +
             "Analysis is fixed when an index is created: leave the options out to use the recorded ones, or build a new index");
     }
 }

@@ -111,6 +111,10 @@ internal sealed class IndexStore
             {
                 throw new IndexLockedException($"index '{directory}' is locked by another writer ({System.IO.Path.Combine(directory, "write.lock")})", e);
             }
+            catch (Exception e) when (e is IOException or ArgumentException) // a truncated file shows as an out-of-bounds slice
+            {
+                throw IndexCorruption.Describe(dir, directory, e);
+            }
             if (data is null)
             {
                 data = new Dictionary<string, string>
@@ -124,7 +128,12 @@ internal sealed class IndexStore
                 writer.SetCommitData(data);
                 writer.Commit();
             }
-            return new IndexStore(path, dir, settings, writer, data);
+            try { return new IndexStore(path, dir, settings, writer, data); }
+            catch (Exception e) when (e is IOException or ArgumentException) // Lucene reports a truncated file as an out-of-bounds slice
+            {
+                writer.Rollback(); // closes without writing anything: a damaged index is left as it is
+                throw IndexCorruption.Describe(dir, directory, e);
+            }
         }
         catch
         {
@@ -151,7 +160,7 @@ internal sealed class IndexStore
     {
         lock (_sync)
         {
-            var scope = new CommitScope(_writer, _reader, new Dictionary<string, string>(_data));
+            var scope = new CommitScope(_writer, _reader, new Dictionary<string, string>(_data), Settings);
             T result;
             try
             {
@@ -202,7 +211,7 @@ internal sealed class IndexStore
 }
 
 /// <summary>What one <see cref="IndexStore.Commit{T}"/> call may change: documents through the writer, and the user data.</summary>
-internal sealed class CommitScope(LIndexWriter writer, DirectoryReader reader, Dictionary<string, string> data)
+internal sealed class CommitScope(LIndexWriter writer, DirectoryReader reader, Dictionary<string, string> data, IndexSettings settings)
 {
     public LIndexWriter Writer { get; } = writer;
     /// <summary>The last commit (documents changed in this scope are not visible in it).</summary>
@@ -211,5 +220,5 @@ internal sealed class CommitScope(LIndexWriter writer, DirectoryReader reader, D
     /// <summary>Set when documents changed: moves the generation.</summary>
     public bool Changed { get; set; }
 
-    public void Put(StoredRecord record) => Writer.UpdateDocument(new Term(IndexFields.Id, record.Id), record.ToDocument());
+    public void Put(StoredRecord record) => Writer.UpdateDocument(new Term(IndexFields.Id, record.Id), record.ToDocument(settings));
 }

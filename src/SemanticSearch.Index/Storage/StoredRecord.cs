@@ -37,21 +37,26 @@ internal sealed class StoredRecord
         if (field == IndexFields.VectorsA) VectorsA = blob; else VectorsB = blob;
     }
 
-    public LDocument ToDocument()
+    /// <param name="settings">With <see cref="IndexSettings.TitleBoost"/> 0 the title is counted twice in
+    /// the content field; otherwise the content field holds the text only and queries add the title field.</param>
+    public LDocument ToDocument(IndexSettings settings)
     {
-        var d = new LDocument
+        var d = new LDocument { new StringField(IndexFields.Id, Id, Field.Store.YES) };
+        // The title twice, then the text: one field, so BM25 sees one length and one tf per term
+        // with title words counted double (BENCHMARKS.md, "Keyword quality": measured against a
+        // separate boosted title field).
+        if (settings.TitleBoost == 0)
         {
-            new StringField(IndexFields.Id, Id, Field.Store.YES),
-            // The title twice, then the text: one field, so BM25 sees one length and one tf per term
-            // with title words counted double (BENCHMARKS.md, "Keyword quality": measured against a
-            // separate boosted title field).
-            new TextField(IndexFields.Content, Title, Field.Store.NO),
-            new TextField(IndexFields.Content, Title, Field.Store.NO),
+            d.Add(new TextField(IndexFields.Content, Title, Field.Store.NO));
+            d.Add(new TextField(IndexFields.Content, Title, Field.Store.NO));
+        }
+        foreach (var f in new IIndexableField[]
+        {
             new TextField(IndexFields.Content, Text, Field.Store.NO),
             new TextField(IndexFields.Title, Title, Field.Store.YES), // indexed too, for `title:` in Lucene syntax
             new StoredField(IndexFields.Text, Text),
             new BinaryDocValuesField(IndexFields.Hashes, new BytesRef(Concat(ContentHash, RecordHash))),
-        };
+        }) d.Add(f);
         foreach (var t in Tags)
         {
             d.Add(new StringField(IndexFields.Tag, t, Field.Store.NO));
