@@ -144,6 +144,20 @@ public sealed class IndexSearcher : IDisposable
         });
     }
 
+    /// <summary>Ids of the documents carrying <paramref name="tag"/>, in id order.</summary>
+    public IReadOnlyList<string> IdsTagged(string tag) => OnReader(searcher =>
+    {
+        var filter = new TagFilter([tag]);
+        var bits = filter.Bits(searcher.IndexReader)!;
+        var ids = new List<string>();
+        var leaves = searcher.IndexReader.Leaves;
+        for (int i = 0; i < leaves.Count; i++)
+            for (int d = bits[i]!.NextSetBit(0); d >= 0; d = d + 1 < bits[i]!.Length ? bits[i]!.NextSetBit(d + 1) : -1)
+                ids.Add(leaves[i].AtomicReader.Document(d).Get(IndexFields.Id));
+        ids.Sort(StringComparer.Ordinal);
+        return (IReadOnlyList<string>)ids;
+    });
+
     public IndexStats Stats() => OnReader(searcher =>
     {
         var reader = (DirectoryReader)searcher.IndexReader;

@@ -17,7 +17,10 @@ public sealed class IndexCommand : ICliCommand
           --input PATH         BEIR corpus .jsonl ({"_id","title","text","tags","metadata"}),
                                .csv with a header row, or a folder of text files (id = relative path)
           --model DIR          sentence-transformers model; binds the index to it (vector + hybrid search).
-                               Without it the index is keyword-only. An existing index needs the same model.
+                               Without it a new index is keyword-only, and an existing one bound to a model
+                               reuses the model it recorded. An existing index needs the same model.
+          --prune              after a complete run, delete the documents whose ids the input no longer has
+                               (refused with skipped records: their ids are unknown)
           --on-error MODE      skip: report malformed records and go on; fail (default): stop, the batch
                                holding the bad record is not applied
           --analyzer A         text analysis, fixed when the index is created: english (default: possessives,
@@ -48,9 +51,10 @@ public sealed class IndexCommand : ICliCommand
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Has("server")) return RemoteIndexCommand.RunRemote(args, stdout, stderr);
-        string indexDir = IndexLocation.Resolve(args.RequiredString("index"));
+        string indexDir = IndexLocation.Resolve(args.RequiredString("index"), stderr);
         string input = args.RequiredString("input");
         string? modelDir = args.String("model");
+        bool prune = args.Flag("prune");
         string? classifierDir = args.String("classifier");
         var onError = args.Choice("on-error", "fail", "skip", "fail") == "skip" ? OnError.Skip : OnError.Fail;
         int batchSize = args.Int("batch-size", IngestOptions.DefaultBatchSize(embedsOrClassifies: modelDir is not null || classifierDir is not null), 1, 1_000_000);
@@ -59,9 +63,30 @@ public sealed class IndexCommand : ICliCommand
         args.EnsureAllUsed();
 
         var entries = CorpusIngestor.OpenInput(input, csv);
+        if (modelDir is null && RecordedModel(indexDir) is { } recorded)
+        {
+            if (!Directory.Exists(recorded)) throw new DirectoryNotFoundException($"index '{indexDir}' is bound to the model in '{recorded}', which does not exist; pass --model DIR");
+            modelDir = recorded;
+            stderr.WriteLine($"model: {recorded} (recorded in the index)");
+        }
         ITextEncoder? encoder = modelDir is null ? null : SentenceEncoderAdapter.Load(modelDir);
         var tagger = classifierDir is null ? null : ClassifierOption.Load(classifierDir, encoder?.Identity);
+        bool existed = Directory.Exists(indexDir);
         using var writer = IndexWriter.Open(indexDir, encoder, modelDir, tagger: tagger, settings: settings);
+        try { return Ingest(writer, indexDir, input, entries, encoder, tagger, batchSize, onError, csv, prune, stdout, stderr); }
+        catch when (!existed && writer.CountDocuments() == 0)
+        {
+            // A refused input must not leave an empty index behind to be found (and bound) later.
+            writer.Dispose();
+            Directory.Delete(indexDir, recursive: true);
+            throw;
+        }
+    }
+
+    private static int Ingest(IndexWriter writer, string indexDir, string input, IEnumerable<CorpusEntry> entries, ITextEncoder? encoder,
+                              SemanticSearch.Index.Tagging.DocumentTagger? tagger, int batchSize, OnError onError, CsvColumns csv, bool prune,
+                              TextWriter stdout, TextWriter stderr)
+    {
         if (tagger is null && writer.TaggingHead is { } head)
             stderr.WriteLine($"warning: index '{indexDir}' holds predicted tags of head {head.Id}{(head.Path is null ? "" : $" ({head.Path})")}; " +
                              "documents added or re-texted without --classifier get none (their old prediction is dropped)");
@@ -69,14 +94,30 @@ public sealed class IndexCommand : ICliCommand
             throw new CommandLineException($"index '{indexDir}' is bound to a model; pass --model {writer.Model.ModelPath ?? "DIR"}");
         var progress = new ProgressReporter(stderr, "docs", InputSizeEstimate.Records(input));
         var clock = Stopwatch.StartNew();
-        var report = new CorpusIngestor(writer, new IngestOptions { BatchSize = batchSize, OnError = onError, Csv = csv },
-            warning => stderr.WriteLine($"warning: {warning}"), n => progress.Advance(n)).Ingest(entries);
+        var ingestor = new CorpusIngestor(writer, new IngestOptions { BatchSize = batchSize, OnError = onError, Csv = csv },
+            warning => stderr.WriteLine($"warning: {warning}"), n => progress.Advance(n));
+        var report = ingestor.Ingest(entries);
         progress.Finish();
+        int pruned = 0;
+        if (prune)
+        {
+            if (report.Skipped > 0) throw new CommandLineException($"--prune refused: {report.Skipped} malformed records were skipped and their ids are unknown, so documents they would keep could be deleted (the ingest itself is committed)");
+            var stale = writer.Ids().Where(id => !ingestor.SeenIds.Contains(id)).ToList();
+            pruned = writer.Delete(stale);
+        }
         double secs = clock.Elapsed.TotalSeconds;
         stdout.WriteLine($"indexed {indexDir}: {report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, " +
-                         $"{report.Skipped} skipped, {report.DuplicateIds} duplicate ids, {report.WindowsEmbedded} windows embedded; " +
+                         $"{report.Skipped} skipped, {report.DuplicateIds} duplicate ids, {report.WindowsEmbedded} windows embedded{(prune ? $", {pruned} pruned" : "")}; " +
                          $"{report.Read} records in {secs:F1} s ({report.Read / Math.Max(secs, 1e-9):F0} docs/s), {writer.CountDocuments()} documents in index");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The model folder an existing index recorded (null: no index yet, keyword-only, or no path recorded).</summary>
+    private static string? RecordedModel(string indexDir)
+    {
+        if (!SemanticSearch.Index.Storage.IndexFiles.IsIndex(indexDir)) return null;
+        using var searcher = IndexSearcher.Open(indexDir);
+        return searcher.Model?.ModelPath;
     }
 
     /// <summary>--analyzer / --bm25-k1 / --bm25-b: null when none is given (an existing index keeps what it recorded).</summary>

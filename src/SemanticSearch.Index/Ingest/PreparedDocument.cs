@@ -22,11 +22,15 @@ internal sealed class PreparedDocument
         RecordHash = DocumentHashes.Record(document);
     }
 
+    /// <summary>The one rule for empty documents, the same in every reader, the writer and the service.</summary>
+    public const string EmptyText = "text must not be empty";
+
     /// <summary>Validates <paramref name="d"/> (ArgumentException naming the document and what is wrong) and prepares it.</summary>
     public static PreparedDocument Of(SourceDocument d)
     {
         if (string.IsNullOrWhiteSpace(d.Id)) throw new ArgumentException("document id must not be empty");
         if (d.Title is null || d.Text is null) throw new ArgumentException($"document '{d.Id}': title and text must not be null");
+        if (string.IsNullOrWhiteSpace(d.Text)) throw new ArgumentException($"document '{d.Id}': {EmptyText}");
         if (d.Tags is null) throw new ArgumentException($"document '{d.Id}': tags must not be null (use an empty list)");
         foreach (var t in d.Tags)
             if (string.IsNullOrWhiteSpace(t)) throw new ArgumentException($"document '{d.Id}': tags must not be empty");
