@@ -27,8 +27,8 @@ public sealed class IndexCommand : ICliCommand
                                lower case, stop words, ASCII folding, Porter), standard, whitespace, or a
                                language of Lucene.Net.Analysis.Common (arabic … turkish; see the README)
           --bm25-k1 K, --bm25-b B   BM25 parameters, fixed at creation (default 1.2 and 0.75)
-          --title-boost W      0 (default): the title counts twice in the one searched field; W > 0: a
-                               separate title field boosted W (fixed at creation; see BENCHMARKS.md)
+          --title-boost W      the title is searched as its own field boosted W (default 2); 0: the title
+                               counts twice in the one searched field (fixed at creation; BENCHMARKS.md)
           --batch-size N       documents per Lucene commit (default 10000 keyword-only, 1000 with
                                --model or --classifier; a batch also ends at 16M characters of text)
           --id-column C        CSV: id column (default: 'id' or '_id' if present, else the row number)
@@ -130,7 +130,7 @@ public sealed class IndexCommand : ICliCommand
             Analyzer = args.String("analyzer") ?? defaults.Analyzer,
             K1 = args.Double("bm25-k1", defaults.K1, 0, 10),
             B = args.Double("bm25-b", defaults.B, 0, 1),
-            TitleBoost = args.Double("title-boost", 0, 0, 100),
+            TitleBoost = args.Double("title-boost", defaults.TitleBoost, 0, 100),
         };
     }
 }
