@@ -27,8 +27,9 @@ public sealed class IndexCommand : ICliCommand
                                lower case, stop words, ASCII folding, Porter), standard, whitespace, or a
                                language of Lucene.Net.Analysis.Common (arabic … turkish; see the README)
           --bm25-k1 K, --bm25-b B   BM25 parameters, fixed at creation (default 1.2 and 0.75)
-          --title-boost W      the title is searched as its own field boosted W (default 2); 0: the title
-                               counts twice in the one searched field (fixed at creation; BENCHMARKS.md)
+          --title-boost W      0 (default): the title counts twice in the one searched field; W > 0: the
+                               title is searched as its own field boosted W (2 measured best on the FAQ
+                               sample, where every entry has a title); fixed at creation (BENCHMARKS.md)
           --batch-size N       documents per Lucene commit (default 10000 keyword-only, 1000 with
                                --model or --classifier; a batch also ends at 16M characters of text)
           --id-column C        CSV: id column (default: 'id' or '_id' if present, else the row number)

@@ -4,9 +4,10 @@ namespace SemanticSearch.Index.Storage;
 /// Field names of a document in the Lucene index. One Lucene document per source document:
 /// <list type="bullet">
 /// <item><c>id</c>: the user's key (StringField, stored); upserts replace by it.</item>
-/// <item><c>content</c>: what BM25 searches — the text (TextField, not stored); queries add the
-/// <c>title</c> field boosted (<see cref="IndexSettings.TitleBoost"/>), or, with a title boost of 0,
-/// the title is counted twice in <c>content</c> instead (Lucene 4.8 scores each field on its own).</item>
+/// <item><c>content</c>: what BM25 searches — the title twice, then the text (TextField, not stored;
+/// Lucene 4.8 scores each field on its own, so counting the title twice is how it is weighted); with
+/// <see cref="IndexSettings.TitleBoost"/> above 0 it holds the text only and queries add the
+/// <c>title</c> field with that boost.</item>
 /// <item><c>title</c>: stored, and indexed on its own for <c>title:</c> queries in Lucene syntax;
 /// <c>text</c>, <c>metadata</c>, <c>tags</c>: stored for display and snippets;
 /// <c>tag</c> / <c>ptag</c>: one StringField per given / predicted tag, for filters.</item>

@@ -42,9 +42,9 @@ internal sealed class StoredRecord
     public LDocument ToDocument(IndexSettings settings)
     {
         var d = new LDocument { new StringField(IndexFields.Id, Id, Field.Store.YES) };
-        // TitleBoost 0: the title twice, then the text, in one field (BM25 sees one length, title
-        // words counted double). Otherwise (the default) the title is searched as its own field;
-        // BENCHMARKS.md, "Keyword quality on Lucene", has both measured.
+        // TitleBoost 0 (the default): the title twice, then the text, in one field (BM25 sees one
+        // length, title words counted double). Otherwise the title is searched as its own field;
+        // BENCHMARKS.md, "Index on Lucene.Net", has both measured.
         if (settings.TitleBoost == 0)
         {
             d.Add(new TextField(IndexFields.Content, Title, Field.Store.NO));
