@@ -60,11 +60,7 @@ double CpuSeconds() { proc.Refresh(); return proc.TotalProcessorTime.TotalSecond
     }
     Console.Error.WriteLine();
     double wall = clock.Elapsed.TotalSeconds, cpu = CpuSeconds() - cpu0;
-    var opt = Stopwatch.StartNew();
-    double optCpu0 = CpuSeconds();
-    w.Optimize();
     Row($"ingest {name}", $"{count / wall:N0} docs/s wall ({wall:F1} s), {count / cpu:N0} docs per CPU-s ({cpu:F1} CPU-s)");
-    Row($"  FTS5 optimize after it", $"{opt.Elapsed.TotalSeconds:F1} s wall, {CpuSeconds() - optCpu0:F1} CPU-s");
     return (wall, cpu);
 }
 
@@ -76,7 +72,7 @@ void IngestAll()
     Ingest("keyword-only, short docs", Path.Combine(work, "short"), shortDocs, null, docs);
     Ingest("keyword-only, passages", Path.Combine(work, "keyword"), passages, null, docs);
     Ingest("passages + 384-d vectors (synthetic encoder)", hybridDir, passages, encoder, docs);
-    Row("  index file size per document", $"{new FileInfo(Path.Combine(hybridDir, "index.db")).Length / (double)docs:N0} bytes");
+    Row("  index file size per document", $"{new DirectoryInfo(hybridDir).EnumerateFiles().Sum(f => f.Length) / (double)docs:N0} bytes");
 
     // The embedding share with a real (tiny, random) transformer: encoder time against the whole ingest.
     string tinyModel = Path.Combine(FindRepo(), "tests", "fixtures", "reference", "models", "mini-mean-f32");
@@ -86,8 +82,11 @@ void IngestAll()
     Row("  of which encoding (tokenize + transformer)", $"{timed.WallSeconds / tinyWall:P0} of wall, {timed.CpuSeconds / tinyCpu:P0} of CPU, {timed.Sequences:N0} windows");
 }
 
+var open = Stopwatch.StartNew();
+double openCpu0 = CpuSeconds();
+using (var serving = IndexSearcher.Open(hybridDir, encoder)) serving.Refresh(); // what `serve` does at start-up: reader + vector matrices
+Row("open a 100k-passage index for serving", $"{open.Elapsed.TotalSeconds:F2} s wall, {CpuSeconds() - openCpu0:F2} CPU-s (reader and per-segment vector matrices)");
 using var searcher = IndexSearcher.Open(hybridDir, encoder);
-var searcherFts5 = searcher;
 long windows = searcher.Stats().Windows;
 GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
 long heap0 = GC.GetTotalMemory(true), rss0 = Environment.WorkingSet;
@@ -97,29 +96,11 @@ Row("load vector matrix (first vector query)", $"{load.Elapsed.TotalMilliseconds
 long heap = GC.GetTotalMemory(true) - heap0, rss = Environment.WorkingSet - rss0;
 Row("memory per 100k 384-d vectors", $"{heap * 100_000.0 / windows / 1e6:F1} MB managed heap, {rss * 100_000.0 / windows / 1e6:F1} MB resident (raw float32: {100_000 * 384 * 4 / 1e6:F1} MB)");
 
-// The keyword leg on in-memory postings read from FTS5 (KeywordLegMode.InMemoryPostings): same
-// ranking as FTS5's bm25, loaded once. Load time and memory at 100k, for both corpora.
-using var memSearcher = IndexSearcher.Open(hybridDir, encoder, KeywordLegMode.InMemoryPostings);
-memSearcher.RefreshVectors(); // its own vector matrix, loaded before the postings are measured
-void PostingsLoad(string name, IndexSearcher s)
-{
-    GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-    long before = GC.GetTotalMemory(true);
-    double cpu0 = CpuSeconds();
-    var clock = Stopwatch.StartNew();
-    var postings = s.RefreshKeywordPostings()!;
-    double wall = clock.Elapsed.TotalSeconds, cpu = CpuSeconds() - cpu0;
-    long heap = GC.GetTotalMemory(true) - before;
-    Row($"load keyword postings, {name}", $"{wall:F2} s wall, {cpu:F2} CPU-s; {postings.Documents:N0} docs, {postings.Postings:N0} postings; {heap / 1e6:F1} MB managed heap ({postings.ApproximateBytes() / 1e6:F1} MB of arrays)");
-}
-using (var shortSearcher = IndexSearcher.Open(Path.Combine(work, "short"), keywordLeg: KeywordLegMode.InMemoryPostings)) PostingsLoad("100k short docs", shortSearcher);
-PostingsLoad("100k passages", memSearcher);
-
 var results = new Dictionary<string, double>();
 var cpuPerQuery = new Dictionary<string, double>();
 void Latency(string name, Func<string, SearchRequest> make, IndexSearcher? on = null)
 {
-    var target = on ?? searcherFts5;
+    var target = on ?? searcher;
     foreach (var q in queries.Take(2)) target.Search(make(q)); // warm-up
     var ms = new List<double>(queries.Count);
     double cpu0 = CpuSeconds();
@@ -153,22 +134,10 @@ double vecCpuSec = cpuPerQuery["vector top-10 (exact scan)"] / 1000;
 Row("exact vector scan at p50", $"{2 * windows * 384 / vecSec / 1e9:F2} GFLOP/s, {bytes / vecSec / 1e9:F2} GB/s of vectors read");
 Row("exact vector scan per CPU-second", $"{2 * windows * 384 / vecCpuSec / 1e9:F2} GFLOP, {bytes / vecCpuSec / 1e9:F2} GB of vectors read");
 Row("memory bandwidth, same run (sum 1 thread / all / copy)", $"{sum1:F2} / {sumN:F2} / {copyN:F2} GB/s wall; sum {sumPerCpu:F2} GB per CPU-s");
-// Tag filters inside each leg (before top-k). Until issue #3 the keyword leg ran the FTS5 MATCH once
-// per tagged row here, seconds to minutes per query at 100k documents.
+// Tag filters inside each leg (before top-k): per-segment bit sets, a Lucene Filter in the keyword leg.
 Latency("keyword top-10, tag filter (5% of docs)", q => new SearchRequest(q) { Tags = ["tag3"], Snippets = false });
 Latency("vector top-10, tag filter (5% of docs)", q => new SearchRequest(q) { Mode = SearchMode.Vector, Tags = ["tag3"], Snippets = false });
 Latency("hybrid rrf top-10, tag filter (5% of docs)", q => new SearchRequest(q) { Mode = SearchMode.Hybrid, Tags = ["tag3"], Snippets = false });
-// The same rows with the keyword leg on the in-memory postings.
-var fallbacks0 = memSearcher.KeywordLegCounts;
-Latency("in-memory: keyword top-10", q => new SearchRequest(q) { Snippets = false }, memSearcher);
-Latency("in-memory: keyword top-10 + snippets (FTS5)", q => new SearchRequest(q), memSearcher);
-Latency("in-memory: keyword, no term matches (tokenize+overhead)", q => new SearchRequest(string.Join(' ', q.Split(' ').Select(w => w + "qzx"))) { Snippets = false }, memSearcher);
-Latency("in-memory: hybrid rrf top-10 (100 per leg)", q => new SearchRequest(q) { Mode = SearchMode.Hybrid, Snippets = false }, memSearcher);
-Latency("in-memory: hybrid linear top-10", q => new SearchRequest(q) { Mode = SearchMode.Hybrid, Fusion = FusionMethod.Linear, Snippets = false }, memSearcher);
-Latency("in-memory: keyword top-10, tag filter (5% of docs)", q => new SearchRequest(q) { Tags = ["tag3"], Snippets = false }, memSearcher);
-Latency("in-memory: hybrid rrf top-10, tag filter (5% of docs)", q => new SearchRequest(q) { Mode = SearchMode.Hybrid, Tags = ["tag3"], Snippets = false }, memSearcher);
-var fallbacks = memSearcher.KeywordLegCounts;
-Row("in-memory keyword legs: postings / FTS5 fallback", $"{fallbacks.InMemory - fallbacks0.InMemory:N0} / {fallbacks.Fts5 - fallbacks0.Fts5:N0}");
 Row("load average at end", LoadAverage());
 
 int IntArg(string name, int d) { int i = Array.IndexOf(args, name); return i >= 0 ? int.Parse(args[i + 1]) : d; }
@@ -289,7 +258,7 @@ sealed class SyntheticVectorEncoder(int dimension) : ITextEncoder
     public EncoderIdentity Identity { get; } = new($"synthetic-bow-{dimension}", dimension, 128, false);
     public int ClsId => 1;
     public int SepId => 2;
-    public int[] TokenIds(string text) => Fts5QueryBuilder.Terms(text).Select(t => 10 + (int)(Fnv(t.ToLowerInvariant()) % 1_000_000)).ToArray();
+    public int[] TokenIds(string text) => System.Text.RegularExpressions.Regex.Matches(text, @"[\p{L}\p{Nd}]+").Select(m => m.Value).Select(t => 10 + (int)(Fnv(t.ToLowerInvariant()) % 1_000_000)).ToArray();
     private static uint Fnv(string s) { uint h = 2166136261; foreach (char c in s) { h ^= c; h *= 16777619; } return h; }
     public float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize) => sequences.Select(seq =>
     {

@@ -19,7 +19,7 @@ var queries = File.ReadLines(Path.Combine(data, "banking77", "test.csv")).Skip(1
 string Sentence() => sentences[rnd.Next(sentences.Count)];
 Console.WriteLine($"# {docs:N0} passages (title + 3-6 BANKING77 sentences), 20 tags at 5% each; {queries.Count} BANKING77 test queries; load average {LoadAverage()} at start");
 
-if (!reuse || !File.Exists(Path.Combine(work, "index.db")))
+if (!reuse || !SemanticSearch.Index.Storage.IndexFiles.IsIndex(work))
 {
     if (Directory.Exists(work)) Directory.Delete(work, true);
     using var w = IndexWriter.Open(work);
@@ -30,7 +30,6 @@ if (!reuse || !File.Exists(Path.Combine(work, "index.db")))
             string.Join(' ', Enumerable.Range(0, rnd.Next(3, 7)).Select(_ => Sentence())), [$"tag{d % 20}"])).ToList());
         Console.Error.Write($"\r  ingest: {Math.Min(docs, i + 5000):N0}/{docs:N0} docs, {Math.Min(docs, i + 5000) / clock.Elapsed.TotalSeconds:N0} docs/s   ");
     }
-    w.Optimize();
     Console.Error.WriteLine();
 }
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using SemanticSearch.Index;
 using SemanticSearch.Index.Embedding;
 
-// Refresh cost of the shared vector matrix: a full load (what every searcher did after every commit
-// before the change log) vs applying one 50-document commit incrementally. Synthetic random vectors;
+// Refresh cost of the vector matrices: a full load (a new searcher reads every segment) vs moving to
+// one 50-document commit (only the commit's new segment is loaded). Synthetic vectors;
 // usage: dotnet bench/vector-refresh/bin/Release/net10.0/vector-refresh-bench.dll DOCS DIM
 int docs = int.Parse(args[0]), dim = int.Parse(args[1]);
 string root = Path.Combine(Path.GetTempPath(), "h6refresh-" + Environment.ProcessId);
@@ -16,10 +16,10 @@ using var s = IndexSearcher.Open(root, enc);
 for (int round = 0; round < 5; round++)
 {
     double full = 0;
-    using (var fresh = IndexSearcher.Open(root, enc)) full = Cpu(() => fresh.RefreshVectors());
+    using (var fresh = IndexSearcher.Open(root, enc)) full = Cpu(() => fresh.Refresh());
     w.Upsert(Enumerable.Range(round * 50, 50).Select(i => new SourceDocument($"d{i}", $"changed {round} {i}")).ToList());
-    double incremental = Cpu(() => s.RefreshVectors());
-    Console.WriteLine($"{docs} docs x {dim}: full load {full:F1} ms CPU, apply a 50-document commit {incremental:F2} ms CPU (incremental: {s.PublishedVectors!.Incremental})");
+    double incremental = Cpu(() => s.Refresh());
+    Console.WriteLine($"{docs} docs x {dim}: full load {full:F1} ms CPU, apply a 50-document commit {incremental:F2} ms CPU (segments loaded: {s.PublishedVectors!.SegmentsLoaded} of {s.PublishedVectors.Segments})");
 }
 Directory.Delete(root, true);
 

@@ -15,6 +15,7 @@ public static class CommandLine
         new SearchCommand(),
         new DeleteCommand(),
         new StatsCommand(),
+        new MigrateCommand(),
         new RetagCommand(),
         new ActivateCommand(),
         new EvalCommand(),

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Lucene.Net.Index;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Ingest;
 using SemanticSearch.Index.Storage;
@@ -10,29 +10,32 @@ namespace SemanticSearch.Index;
 public readonly record struct UpsertResult(int Added, int Updated, int Unchanged, int WindowsEmbedded);
 
 /// <summary>
-/// The only way to change an index. One writer per index at a time (see <see cref="WriterLock"/>).
-/// Every public write method is one SQLite transaction: when it returns, the change is durable
-/// (WAL, synchronous=FULL); if it throws, nothing of that call is applied.
+/// The only way to change an index's documents. One writer per index at a time (Lucene's write.lock
+/// across processes, <see cref="IndexStore"/> within one). Every public write method is one Lucene
+/// commit: when it returns, the change is durable (segments fsync'ed, then segments_N); if it
+/// throws, nothing of that call is applied.
 /// </summary>
 public sealed class IndexWriter : IDisposable
 {
-    private readonly WriterLock _lock;
-    private readonly SqliteConnection _conn;
+    private readonly IndexStore _store;
     private readonly ITextEncoder? _encoder;
     private readonly int _encodeBatchSize;
     private readonly DocumentTagger? _tagger;
     private readonly bool _taggerReusesEmbeddings;
+    private int _disposed;
 
     public string Directory { get; }
     /// <summary>The model this index is bound to, or null for a keyword-only index.</summary>
     public ModelBinding? Model { get; }
     /// <summary>The classifier head whose predicted tags the index holds, or null if it has none.</summary>
     public TaggingHead? TaggingHead { get; }
+    /// <summary>The analyzer and BM25 parameters the index was created with.</summary>
+    public IndexSettings Settings => _store.Settings;
 
-    private IndexWriter(string directory, WriterLock writerLock, SqliteConnection conn, ITextEncoder? encoder, ModelBinding? model, int encodeBatchSize,
+    private IndexWriter(string directory, IndexStore store, ITextEncoder? encoder, ModelBinding? model, int encodeBatchSize,
                         DocumentTagger? tagger, TaggingHead? taggingHead)
     {
-        Directory = directory; _lock = writerLock; _conn = conn; _encoder = encoder; Model = model; _encodeBatchSize = encodeBatchSize;
+        Directory = directory; _store = store; _encoder = encoder; Model = model; _encodeBatchSize = encodeBatchSize;
         _tagger = tagger; TaggingHead = taggingHead;
         _taggerReusesEmbeddings = tagger is not null && tagger.ReusesEmbeddingsOf(model?.Identity);
     }
@@ -42,43 +45,43 @@ public sealed class IndexWriter : IDisposable
     /// bound to it and an existing one must already be bound to the same model; without one, the
     /// index stays keyword-only. With a <paramref name="tagger"/>, every new or re-texted document is
     /// classified and its predicted tags stored (see <see cref="DocumentTagger"/>).
+    /// <paramref name="settings"/> apply when the index is created; an existing index must have been
+    /// created with the same ones (null: whatever it recorded).
     /// </summary>
-    public static IndexWriter Open(string directory, ITextEncoder? encoder = null, string? modelPath = null, int encodeBatchSize = 32, DocumentTagger? tagger = null)
+    public static IndexWriter Open(string directory, ITextEncoder? encoder = null, string? modelPath = null, int encodeBatchSize = 32,
+                                   DocumentTagger? tagger = null, IndexSettings? settings = null)
     {
-        var writerLock = WriterLock.Acquire(directory);
-        SqliteConnection? conn = null;
+        settings?.Validate();
+        var store = IndexStore.Acquire(directory, exclusive: true, create: true, settings);
         try
         {
-            conn = IndexDatabase.OpenForWrite(directory);
-            var model = ModelBinding.Read(conn);
+            var data = store.Data;
+            var model = ModelBinding.Read(data);
             if (encoder is not null)
             {
                 if (model is not null) model.EnsureMatches(encoder.Identity, directory);
                 else
                 {
-                    long docs = CountDocuments(conn);
+                    long docs = store.Read(r => (long)r.NumDocs);
                     if (docs > 0)
                         throw new ModelMismatchException($"index '{directory}' already holds {docs} documents without vectors (keyword-only); a model can only be bound to an empty index");
                     model = new ModelBinding(encoder.Identity, modelPath is null ? null : Path.GetFullPath(modelPath));
-                    using var tx = conn.BeginTransaction();
-                    model.Write(conn, tx);
-                    tx.Commit();
+                    store.Commit(scope => { model.Write(scope.Data); return 0; });
                 }
             }
             tagger?.EnsureUsableWith(model?.Identity, directory);
-            var taggingHead = tagger is null ? Tagging.TaggingHead.Read(conn) : PredictedTagTables.Adopt(conn, tagger, directory);
-            return new IndexWriter(directory, writerLock, conn, encoder, model, encodeBatchSize, tagger, taggingHead);
+            var taggingHead = tagger is null ? Tagging.TaggingHead.Read(data) : PredictedTagHeads.Adopt(store, tagger, directory);
+            return new IndexWriter(directory, store, encoder, model, encodeBatchSize, tagger, taggingHead);
         }
         catch
         {
-            conn?.Dispose();
-            writerLock.Dispose();
+            store.Release(exclusive: true);
             throw;
         }
     }
 
     /// <summary>
-    /// Adds or replaces documents by id in one transaction. Within the batch the last document with a
+    /// Adds or replaces documents by id in one commit. Within the batch the last document with a
     /// given id wins. Unchanged documents are skipped; documents whose title and text are unchanged
     /// keep their vectors.
     /// </summary>
@@ -99,100 +102,115 @@ public sealed class IndexWriter : IDisposable
 
         var plans = new List<DocumentPlan>(latest.Count);
         int unchanged = 0;
-        // One read transaction for all lookups: outside one, each SELECT is its own transaction and
-        // takes and drops the WAL read lock (fcntl system calls) — per document.
-        using (var lookup = _conn.BeginTransaction(deferred: true))
-        using (var find = new RawStatement(_conn, "SELECT doc, content_hash, record_hash FROM documents WHERE id = ?1"))
+        _store.Read(reader =>
         {
             foreach (var d in latest.Values)
             {
-                find.BindText(1, d.Document.Id);
-                try
-                {
-                    if (!find.Step()) { plans.Add(new DocumentPlan(d, null, Embed: _encoder is not null)); continue; }
-                    long doc = find.ColumnInt64(0);
-                    if (find.ColumnBlob(2).SequenceEqual(d.RecordHash)) { unchanged++; continue; }
-                    bool contentChanged = !find.ColumnBlob(1).SequenceEqual(d.ContentHash);
-                    plans.Add(new DocumentPlan(d, doc, Embed: _encoder is not null && contentChanged) { ContentChanged = contentChanged });
-                }
-                finally { find.Reset(); }
+                if (DocLookup.Find(reader, d.Document.Id) is not { } found) { plans.Add(new DocumentPlan(d, Exists: false, Embed: _encoder is not null)); continue; }
+                var hashes = StoredRecord.Bytes(found.Leaf, IndexFields.Hashes, found.Doc);
+                if (hashes.AsSpan(32).SequenceEqual(d.RecordHash)) { unchanged++; continue; }
+                bool contentChanged = !hashes.AsSpan(0, 32).SequenceEqual(d.ContentHash);
+                plans.Add(new DocumentPlan(d, Exists: true, Embed: _encoder is not null && contentChanged) { ContentChanged = contentChanged });
             }
-        }
+            return 0;
+        });
 
-        // Embedding happens before the transaction opens: it is the slow part, and readers should
-        // never wait on it.
+        // Embedding happens before the commit starts: it is the slow part, and other writers sharing
+        // the store (an activation) should never wait on it.
         var windows = EmbedWindows(plans);
         var predicted = _tagger is null ? null : IngestTagging.Predict(_tagger, _taggerReusesEmbeddings, plans, windows, _encodeBatchSize);
         int added = 0, updated = 0, embedded = 0;
-        using var tx = _conn.BeginTransaction();
-        using var writeCommands = new DocumentWriteCommands(_conn, tx);
-        using var predictedTags = new PredictedTagWriter(_conn, tx);
-        for (int i = 0; i < plans.Count; i++)
+        if (plans.Count == 0) return new UpsertResult(0, 0, unchanged, 0);
+        _store.Commit(scope =>
         {
-            var plan = plans[i];
-            long doc;
-            if (plan.ExistingDoc is long existing) { writeCommands.Update(existing, plan); doc = existing; updated++; }
-            else { doc = writeCommands.Insert(plan); added++; }
-            writeCommands.ReplaceTags(doc, plan.Document.Tags);
-            if (windows[i] is { } ws) { writeCommands.ReplaceVectors(doc, ws); embedded += ws.Count; }
-            if (predicted?[i] is { } tags) predictedTags.Replace(doc, tags, _tagger!.HeadId);
-            else if (plan.ExistingDoc is not null && plan.ContentChanged) predictedTags.Clear(doc); // the old prediction no longer describes the text
-        }
-        if (plans.Count > 0) MetaTable.BumpGeneration(_conn, tx);
-        writeCommands.Complete(); // new rows' tags and postings, FTS5 last so nothing makes it flush early
-        tx.Commit();
+            string live = scope.Data[CommitKeys.VectorField];
+            bool activationPending = ModelBinding.Read(scope.Data, ModelBinding.PendingPrefix) is not null;
+            for (int i = 0; i < plans.Count; i++)
+            {
+                var plan = plans[i];
+                var old = plan.Exists && DocLookup.Find(scope.Reader, plan.Document.Id) is { } f ? StoredRecord.Read(f.Leaf, f.Doc) : null;
+                var record = NewRecord(plan, old, live, activationPending);
+                if (windows[i] is { } ws)
+                {
+                    record.SetVectors(live, VectorBlob.ToBytes(ws.Select(w => w.Vector).ToList(), _encoder!.Identity.Dimension));
+                    embedded += ws.Count;
+                }
+                if (predicted?[i] is { } tags) { record.TagHead = _tagger!.HeadId; record.Predicted = tags; }
+                scope.Put(record);
+                if (old is null) added++; else updated++;
+            }
+            scope.Changed = true;
+            return 0;
+        });
         return new UpsertResult(added, updated, unchanged, embedded);
+    }
+
+    /// <summary>
+    /// The record an upsert writes: the new title, text, tags and metadata; from the stored record,
+    /// the vectors when the content is unchanged, an activation's staged vectors (the activation checks
+    /// their content hash), and the prediction unless the text changed (it no longer describes it).
+    /// </summary>
+    private static StoredRecord NewRecord(DocumentPlan plan, StoredRecord? old, string live, bool activationPending)
+    {
+        var d = plan.Document;
+        var record = new StoredRecord
+        {
+            Id = d.Id, Title = d.Title, Text = d.Text, Tags = d.Tags, Metadata = d.MetadataJson,
+            ContentHash = plan.Prepared.ContentHash, RecordHash = plan.Prepared.RecordHash,
+        };
+        if (old is null) return record;
+        if (!plan.ContentChanged)
+        {
+            record.SetVectors(live, old.Vectors(live));
+            record.TagHead = old.TagHead;
+            record.Predicted = old.Predicted;
+        }
+        if (activationPending)
+        {
+            record.SetVectors(IndexFields.Other(live), old.Vectors(IndexFields.Other(live)));
+            record.StagedHash = old.StagedHash;
+        }
+        return record;
     }
 
     /// <summary>Deletes documents by id; returns how many existed. Unknown ids are not an error.</summary>
     public int Delete(IEnumerable<string> ids)
     {
-        using var tx = _conn.BeginTransaction();
-        using var cmd = _conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM documents WHERE id = $id";
-        var p = cmd.Parameters.Add("$id", SqliteType.Text);
-        int deleted = 0;
-        foreach (var id in ids) { p.Value = id; deleted += cmd.ExecuteNonQuery(); }
-        if (deleted > 0) MetaTable.BumpGeneration(_conn, tx);
-        tx.Commit();
-        return deleted;
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+        return _store.Commit(scope =>
+        {
+            int deleted = 0;
+            foreach (var id in distinct)
+            {
+                if (DocLookup.Find(scope.Reader, id) is null) continue;
+                scope.Writer.DeleteDocuments(new Term(IndexFields.Id, id));
+                deleted++;
+            }
+            scope.Changed = deleted > 0;
+            return deleted;
+        });
     }
 
     /// <summary>Deletes every document carrying <paramref name="tag"/>; returns how many.</summary>
-    public int DeleteByTag(string tag)
+    public int DeleteByTag(string tag) => _store.Commit(scope =>
     {
-        using var tx = _conn.BeginTransaction();
-        using var cmd = _conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM documents WHERE doc IN (SELECT doc FROM doc_tags WHERE tag = $tag)";
-        cmd.Parameters.AddWithValue("$tag", tag);
-        int deleted = cmd.ExecuteNonQuery();
-        if (deleted > 0) MetaTable.BumpGeneration(_conn, tx);
-        tx.Commit();
+        int deleted = (int)TermCounts.Live(scope.Reader, IndexFields.Tag, tag);
+        if (deleted > 0) scope.Writer.DeleteDocuments(new Term(IndexFields.Tag, tag));
+        scope.Changed = deleted > 0;
         return deleted;
-    }
+    });
+
+    /// <summary>The ids of every document, in id order (for prune and dry runs).</summary>
+    public List<string> Ids() => _store.Read(r => TermCounts.PerTerm(r, IndexFields.Id).Keys.ToList());
 
     /// <summary>
-    /// Merges the FTS5 index into a single segment. Every committed batch adds a segment and queries
-    /// visit all of them, so after a bulk load this makes keyword queries several times faster; it
-    /// costs time proportional to the index size (like Lucene's forceMerge), hence explicit.
+    /// Merges the index into a single segment (Lucene's forceMerge). Not needed for correctness or
+    /// for bounded query cost (the merge policy keeps the segment count logarithmic); it costs time
+    /// proportional to the index size, hence explicit.
     /// </summary>
-    public void Optimize()
-    {
-        using var tx = _conn.BeginTransaction();
-        IndexDatabase.Execute(_conn, "INSERT INTO fts(fts) VALUES ('optimize')", tx);
-        tx.Commit();
-    }
+    public void Optimize() => _store.ForceMerge();
 
-    public long CountDocuments() => CountDocuments(_conn);
-
-    private static long CountDocuments(SqliteConnection conn)
-    {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM documents";
-        return (long)cmd.ExecuteScalar()!;
-    }
+    public long CountDocuments() => _store.Read(r => (long)r.NumDocs);
 
     private void EnsureCanAddDocuments()
     {
@@ -232,12 +250,11 @@ public sealed class IndexWriter : IDisposable
 
     public void Dispose()
     {
-        _conn.Dispose();
-        _lock.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _store.Release(exclusive: true);
     }
 }
 
-internal sealed record DocumentPlan(PreparedDocument Prepared, long? ExistingDoc, bool Embed)
+internal sealed record DocumentPlan(PreparedDocument Prepared, bool Exists, bool Embed)
 {
     public SourceDocument Document => Prepared.Document;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using SemanticSearch.Index.Storage;
 
 namespace SemanticSearch.Cli.Tests;
 
@@ -44,17 +44,6 @@ public sealed class IndexCliHarness : IDisposable
         return path;
     }
 
-    /// <summary>Direct SQL on an index (for checks the public API deliberately does not offer).</summary>
-    public static T Scalar<T>(string indexDir, string sql)
-    {
-        SemanticSearch.Index.Storage.IndexDatabase.EnsureSqliteInitialized();
-        using var conn = new SqliteConnection($"Data Source={Path.Combine(indexDir, "index.db")};Pooling=false");
-        conn.Open();
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T));
-    }
-
     public static string SharedData
     {
         get
@@ -68,5 +57,50 @@ public sealed class IndexCliHarness : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Reads an index's stored records and commit data directly (for checks the public API deliberately does not offer).</summary>
+internal static class IndexProbe
+{
+    /// <summary>Every live document's record, in segment order.</summary>
+    public static List<StoredRecord> Records(string indexDir)
+    {
+        using var d = Lucene.Net.Store.FSDirectory.Open(indexDir);
+        using var reader = Lucene.Net.Index.DirectoryReader.Open(d);
+        var records = new List<StoredRecord>();
+        foreach (var ctx in reader.Leaves)
+            for (int i = 0; i < ctx.AtomicReader.MaxDoc; i++)
+                if (ctx.AtomicReader.LiveDocs?.Get(i) != false) records.Add(StoredRecord.Read(ctx.AtomicReader, i));
+        return records;
+    }
+
+    public static long Documents(string indexDir)
+    {
+        using var d = Lucene.Net.Store.FSDirectory.Open(indexDir);
+        using var reader = Lucene.Net.Index.DirectoryReader.Open(d);
+        return reader.NumDocs;
+    }
+
+    /// <summary>How many documents the keyword field matches for <paramref name="text"/> (all of them, not a top-k).</summary>
+    public static int KeywordMatches(string indexDir, string text)
+    {
+        using var d = Lucene.Net.Store.FSDirectory.Open(indexDir);
+        using var reader = Lucene.Net.Index.DirectoryReader.Open(d);
+        using var analyzer = AnalyzerCatalog.Create(IndexSettings.DefaultAnalyzer);
+        var query = SemanticSearch.Index.Search.KeywordQueries.FromUserText(text, analyzer)!;
+        return new Lucene.Net.Search.IndexSearcher(reader).Search(query, 1).TotalHits;
+    }
+
+    public static Dictionary<string, string> CommitData(string indexDir) => CommittedState.Read(indexDir);
+
+    /// <summary>The vectors of the model the index serves, per record.</summary>
+    public static byte[] LiveVectors(string indexDir, StoredRecord record) => record.Vectors(CommitData(indexDir)[CommitKeys.VectorField]);
+
+    /// <summary>Lucene's CheckIndex over every segment: true when nothing is damaged.</summary>
+    public static bool Clean(string indexDir)
+    {
+        using var d = Lucene.Net.Store.FSDirectory.Open(indexDir);
+        return new Lucene.Net.Index.CheckIndex(d).DoCheckIndex().Clean;
     }
 }

@@ -44,8 +44,8 @@ public sealed class TaggingCommandTests : IDisposable
         string tagged = TrainedModel("tagged", "encoder", seed: 3), index = _h.PathOf("idx");
         var ingest = IndexCliHarness.Run("index", "--index", index, "--input", Corpus(), "--model", tagged, "--classifier", tagged);
         Assert.True(ingest.Code == 0, ingest.Err);
-        Assert.Equal(12, IndexCliHarness.Scalar<long>(index, "SELECT COUNT(*) FROM doc_taggings"));
-        Assert.Equal(0, IndexCliHarness.Scalar<long>(index, "SELECT COUNT(*) FROM predicted_tags WHERE (tag = 'lost_card') <> (doc IN (SELECT doc FROM documents WHERE id LIKE 'card%'))"));
+        Assert.Equal(12, IndexProbe.Records(index).Count(r => r.TagHead is not null));
+        Assert.Equal(0, IndexProbe.Records(index).SelectMany(r => r.Predicted.Select(p => (p.Tag == "lost_card") != r.Id.StartsWith("card"))).Count(wrong => wrong));
 
         foreach (var mode in new[] { "keyword", "vector", "hybrid" })
         {
@@ -63,7 +63,7 @@ public sealed class TaggingCommandTests : IDisposable
         Assert.Equal(2, IndexCliHarness.Run("search", "--index", index, "--query", "card", "--min-confidence", "0.5").Code);
 
         var stats = IndexCliHarness.Run("stats", "--index", index);
-        string headId = IndexCliHarness.Scalar<string>(index, "SELECT value FROM meta WHERE key = 'tagging_head_id'");
+        string headId = IndexProbe.CommitData(index)["tagging_head_id"];
         Assert.Contains($"predicted     head {headId}", stats.Out);
         Assert.Contains("12 classified by this head", stats.Out);
         Assert.Contains("lost_card 6", stats.Out);
@@ -76,9 +76,9 @@ public sealed class TaggingCommandTests : IDisposable
         var retag = IndexCliHarness.Run("retag", "--index", index, "--classifier", Path.Combine(other, "classifier"), "--batch-size", "5");
         Assert.True(retag.Code == 0, retag.Err);
         Assert.Contains("stored vectors reused", retag.Out);
-        string newId = IndexCliHarness.Scalar<string>(index, "SELECT value FROM meta WHERE key = 'tagging_head_id'");
+        string newId = IndexProbe.CommitData(index)["tagging_head_id"];
         Assert.NotEqual(headId, newId);
-        Assert.Equal(12, IndexCliHarness.Scalar<long>(index, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{newId}'"));
+        Assert.Equal(12, IndexProbe.Records(index).Count(r => r.TagHead == newId));
         Assert.Contains("0 by an earlier head", IndexCliHarness.Run("stats", "--index", index).Out);
     }
 
@@ -95,6 +95,6 @@ public sealed class TaggingCommandTests : IDisposable
         var noHead = IndexCliHarness.Run("retag", "--index", index, "--classifier", _h.PathOf("encoder"));
         Assert.Equal(1, noHead.Code);
         Assert.Contains("neither a classifier head folder", noHead.Err);
-        Assert.Equal(12, IndexCliHarness.Scalar<long>(index, "SELECT COUNT(*) FROM doc_taggings"));
+        Assert.Equal(12, IndexProbe.Records(index).Count(r => r.TagHead is not null));
     }
 }

@@ -15,7 +15,7 @@ public sealed class HashingTestEncoder(int dimension = 256, int maxSeqLength = 6
     public int SequencesEncoded { get; private set; }
 
     public int[] TokenIds(string text) =>
-        SemanticSearch.Index.Search.Fts5QueryBuilder.Terms(text).Select(t => 10 + (int)(StableHash(t.ToLowerInvariant()) % 100_000)).ToArray();
+        Words(text).Select(t => 10 + (int)(StableHash(t.ToLowerInvariant()) % 100_000)).ToArray();
 
     public float[][] EncodeIds(IReadOnlyList<int[]> sequences, int batchSize)
     {
@@ -36,4 +36,8 @@ public sealed class HashingTestEncoder(int dimension = 256, int maxSeqLength = 6
         foreach (char c in s) { h ^= c; h *= 16777619; }
         return h;
     }
+
+    /// <summary>Runs of letters and digits (combining marks included), as the hashing vocabulary.</summary>
+    private static IEnumerable<string> Words(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"[\p{L}\p{Nd}\p{Mn}\p{Mc}]+").Select(m => m.Value);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Search;
 using SemanticSearch.Index.Storage;
 
@@ -12,7 +11,7 @@ public class IndexStoreTests
         s.Search(new SearchRequest(query) { Top = top, Tags = tags }).Hits.Select(h => h.Id).ToList();
 
     [Fact]
-    public void Create_write_reopen_keeps_documents_and_uses_wal()
+    public void Create_write_reopen_keeps_documents_in_one_lucene_index()
     {
         using var dir = new TempDirectory();
         using (var w = IndexWriter.Open(dir.Path))
@@ -24,11 +23,9 @@ public class IndexStoreTests
         using var s = IndexSearcher.Open(dir.Path);
         Assert.Equal(new[] { "a" }, Ids(s, "apple"));
         Assert.Equal(2, s.Stats().Documents);
-        using var conn = new SqliteConnection($"Data Source={IndexDatabase.PathIn(dir.Path)};Pooling=false");
-        conn.Open();
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode";
-        Assert.Equal("wal", cmd.ExecuteScalar());
+        Assert.True(IndexFiles.IsIndex(dir.Path));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "index.db")));
+        Assert.Equal(CommitKeys.FormatVersion, CommittedState.Read(dir.Path)[CommitKeys.Format]);
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public class IngestTests
         dir.Write("docs/.hidden", "secret fox");
         var (report, _) = Ingest(dir.File("idx"), dir.File("docs"));
         Assert.Equal(2, report.Added);
-        Assert.Equal(new[] { "a.txt", "sub/b.md" }, AllIds(dir.File("idx"), "the"));
+        Assert.Equal(new[] { "a.txt", "sub/b.md" }, AllIds(dir.File("idx"), "quick lazy"));
     }
 
     [Fact]

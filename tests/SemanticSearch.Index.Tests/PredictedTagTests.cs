@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Search;
 using SemanticSearch.Index.Storage;
@@ -49,14 +48,19 @@ public class PredictedTagTests
 
     private static double Softmax3(double logit, double other1 = 0, double other2 = 0) => Math.Exp(logit) / (Math.Exp(logit) + Math.Exp(other1) + Math.Exp(other2));
 
-    private static long Scalar(string dir, string sql)
+    /// <summary>Every live document's stored record, as the index holds it.</summary>
+    private static List<StoredRecord> Records(string dir)
     {
-        using var conn = new SqliteConnection($"Data Source={IndexDatabase.PathIn(dir)};Pooling=false");
-        conn.Open();
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        return (long)cmd.ExecuteScalar()!;
+        using var d = Lucene.Net.Store.FSDirectory.Open(dir);
+        using var reader = Lucene.Net.Index.DirectoryReader.Open(d);
+        var records = new List<StoredRecord>();
+        foreach (var ctx in reader.Leaves)
+            for (int i = 0; i < ctx.AtomicReader.MaxDoc; i++)
+                if (ctx.AtomicReader.LiveDocs?.Get(i) != false) records.Add(StoredRecord.Read(ctx.AtomicReader, i));
+        return records;
     }
+
+    private static int PredictedCount(string dir, Func<string, bool> tag) => Records(dir).SelectMany(r => r.Predicted).Count(p => tag(p.Tag));
 
     [Fact]
     public void Ingest_with_a_head_stores_predicted_tags_with_confidence_apart_from_given_tags()
@@ -147,8 +151,8 @@ public class PredictedTagTests
         var report = Retagger.Run(dir.Path, food, batchSize: 7, started: n => started = n, batchCommitted: n => committed += n);
         Assert.Equal(new RetagReport(30, 0, 20, 10, 5), report);
         Assert.Equal((30L, 30L), (started, committed));
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags WHERE tag IN ('fruit', 'vehicle', 'weather')"));
-        Assert.Equal(30, Scalar(dir.Path, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{food.HeadId}'"));
+        Assert.Equal(0, PredictedCount(dir.Path, t => t is "fruit" or "vehicle" or "weather"));
+        Assert.Equal(30, Records(dir.Path).Count(r => r.TagHead == food.HeadId));
         var stats = PredictedTagStats.Read(dir.Path);
         Assert.Equal(food.HeadFingerprint, stats.Head!.Fingerprint);
         Assert.Equal(new[] { ("food", 10L), ("sky", 10L) }, stats.Tags.OrderBy(t => t.Tag));
@@ -172,17 +176,16 @@ public class PredictedTagTests
         var food = new DocumentTagger(Head(Encoder, 0.6, false, ("food", ["apple", "banana"]), ("sky", ["rain", "snow", "sun"])));
         // The process "dies" right after the first batch committed.
         Assert.Throws<OperationCanceledException>(() => Retagger.Run(dir.Path, food, batchSize: 8, batchCommitted: _ => throw new OperationCanceledException()));
-        Assert.Equal(8, Scalar(dir.Path, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{food.HeadId}'"));
-        Assert.Equal(12, Scalar(dir.Path, $"SELECT COUNT(*) FROM doc_taggings WHERE head = '{topic.HeadId}'"));
+        Assert.Equal(8, Records(dir.Path).Count(r => r.TagHead == food.HeadId));
+        Assert.Equal(12, Records(dir.Path).Count(r => r.TagHead == topic.HeadId));
         // Every predicted tag belongs to the label set of the head recorded for its document.
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags p JOIN doc_taggings t ON t.doc = p.doc WHERE " +
-                                         $"(t.head = '{food.HeadId}') <> (p.tag IN ('food', 'sky'))"));
+        Assert.Equal(0, Records(dir.Path).SelectMany(r => r.Predicted.Select(p => (r.TagHead == food.HeadId) != (p.Tag is "food" or "sky"))).Count(mixed => mixed));
         var stats = PredictedTagStats.Read(dir.Path);
         Assert.Equal((food.HeadFingerprint, 8L, 12L), (stats.Head!.Fingerprint, stats.ByCurrentHead, stats.ByOtherHeads));
 
         Assert.Equal(new RetagReport(20, 8, 12, 0, 2), Retagger.Run(dir.Path, food, batchSize: 8));
         Assert.Equal(0, PredictedTagStats.Read(dir.Path).ByOtherHeads);
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags WHERE tag NOT IN ('food', 'sky')"));
+        Assert.Equal(0, PredictedCount(dir.Path, t => t is not ("food" or "sky")));
     }
 
     [Fact]
@@ -199,8 +202,7 @@ public class PredictedTagTests
             Assert.Equal(1, w.DeleteByTag("x") + w.Delete(["b"]));
             w.Upsert([new SourceDocument("c", "", "cherry", [], """{"k":1}"""), Doc("d", "rain")]); // metadata-only change; text change
         }
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags WHERE doc NOT IN (SELECT doc FROM documents)"));
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM doc_taggings WHERE doc NOT IN (SELECT doc FROM documents)"));
+        Assert.Equal(new[] { "c", "d" }, Records(dir.Path).Select(r => r.Id).Order()); // deleted documents took their predictions with them
         var stats = PredictedTagStats.Read(dir.Path);
         Assert.Equal(new[] { ("fruit", 1L) }, stats.Tags); // c keeps its prediction; d lost one that described "car"
         Assert.Equal((1L, 1L), (stats.ByCurrentHead, stats.Untagged));
@@ -245,32 +247,6 @@ public class PredictedTagTests
         var hit = Assert.Single(s.Search(new SearchRequest("apple car") { PredictedTags = ["vehicle"], MinPredictedConfidence = 0.9 }).Hits);
         Assert.Equal("v", hit.Id);
         Assert.Equal(Math.Exp(3) / (Math.Exp(3) + 1), hit.PredictedTags[0].Confidence, 5);
-    }
-
-    [Fact]
-    public void Index_from_before_predicted_tags_opens_for_search_and_upgrades_when_written()
-    {
-        using var dir = new TempDirectory();
-        using (var w = IndexWriter.Open(dir.Path, Encoder)) w.Upsert([Doc("a", "apple banana"), Doc("b", "car")]);
-        using (var conn = new SqliteConnection($"Data Source={IndexDatabase.PathIn(dir.Path)};Pooling=false"))
-        {
-            conn.Open();
-            IndexDatabase.Execute(conn, "DROP TRIGGER documents_ad_predicted; DROP TABLE predicted_tags; DROP TABLE doc_taggings;");
-        }
-        using (var s = IndexSearcher.Open(dir.Path))
-        {
-            Assert.Equal(2, s.Search(new SearchRequest("apple car")).Hits.Count);
-            Assert.Empty(s.Search(new SearchRequest("apple car") { PredictedTags = ["fruit"] }).Hits);
-        }
-        var before = PredictedTagStats.Read(dir.Path);
-        Assert.Equal((2L, 0L), (before.Untagged, before.ByCurrentHead));
-
-        var report = Retagger.Run(dir.Path, new DocumentTagger(TopicHead()));
-        Assert.Equal(new RetagReport(2, 0, 2, 0, 1), report);
-        using (var s = IndexSearcher.Open(dir.Path))
-            Assert.Equal("a", Assert.Single(s.Search(new SearchRequest("apple car") { PredictedTags = ["fruit"] }).Hits).Id);
-        using (var w = IndexWriter.Open(dir.Path, Encoder)) w.Delete(["a"]);
-        Assert.Equal(0, Scalar(dir.Path, "SELECT COUNT(*) FROM predicted_tags WHERE tag = 'fruit'"));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
-using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Search;
 using SemanticSearch.Index.Storage;
 
 namespace SemanticSearch.Index.Tests;
 
 /// <summary>
-/// The shared vector matrix catches up with commits by re-reading only the changed documents; after
-/// any mix of upserts and deletes it must hold exactly what a fresh full load holds.
+/// The vector matrix catches up with commits by loading only segments it has not seen (a commit adds
+/// a segment; deletions are live-docs masks); after any mix of upserts and deletes it must hold
+/// exactly what a fresh full load holds.
 /// </summary>
 public class VectorMatrixRefreshTests
 {
@@ -30,8 +30,8 @@ public class VectorMatrixRefreshTests
     private static VectorMatrix FreshLoad(string dir, HashingTestEncoder enc)
     {
         using var fresh = IndexSearcher.Open(dir, enc);
-        var m = fresh.RefreshVectors()!;
-        Assert.False(m.Incremental);
+        var m = fresh.Refresh()!;
+        Assert.Equal(m.Segments, m.SegmentsLoaded);
         return m;
     }
 
@@ -43,8 +43,7 @@ public class VectorMatrixRefreshTests
         using var w = IndexWriter.Open(dir.Path, enc);
         w.Upsert(Enumerable.Range(0, 60).Select(i => Doc($"d{i}", $"apple {i} " + string.Join(' ', Enumerable.Repeat($"w{i}", i % 15)), i % 3 == 0 ? "three" : "other")).ToList());
         using var s = IndexSearcher.Open(dir.Path, enc);
-        var first = s.RefreshVectors()!;
-        Assert.False(first.Incremental);
+        var first = s.Refresh()!;
         AssertSameVectors(FreshLoad(dir.Path, enc), first);
 
         var steps = new List<Action>
@@ -59,8 +58,9 @@ public class VectorMatrixRefreshTests
         foreach (var step in steps)
         {
             step();
-            var incremental = s.RefreshVectors()!;
-            Assert.True(incremental.Incremental);
+            var incremental = s.Refresh()!;
+            // A commit writes at most one new segment; the others' matrices are reused, not reloaded.
+            Assert.True(incremental.SegmentsLoaded <= 1, $"{incremental.SegmentsLoaded} of {incremental.Segments} segments reloaded");
             AssertSameVectors(FreshLoad(dir.Path, enc), incremental);
         }
         // And searches through the incrementally refreshed matrix rank exactly as a fresh searcher's.
@@ -71,48 +71,6 @@ public class VectorMatrixRefreshTests
             var b = fresh.Search(new SearchRequest(q) { Mode = SearchMode.Vector, Top = 20 }).Hits;
             Assert.Equal(b.Select(h => (h.Id, h.VectorScore)), a.Select(h => (h.Id, h.VectorScore)));
         }
-        Assert.True(s.PublishedVectors!.DeadRows > 0); // replaced groups are tombstoned, not rewritten
-    }
-
-    [Fact]
-    public void Many_replacements_compact_the_arena_and_stay_equal_to_a_fresh_load()
-    {
-        using var dir = new TempDirectory();
-        var enc = new HashingTestEncoder(dimension: 16);
-        using var w = IndexWriter.Open(dir.Path, enc);
-        w.Upsert(Enumerable.Range(0, 4200).Select(i => Doc($"d{i}", $"first {i}")).ToList());
-        using var s = IndexSearcher.Open(dir.Path, enc);
-        s.RefreshVectors();
-        w.Upsert(Enumerable.Range(0, 4200).Select(i => Doc($"d{i}", $"second {i}")).ToList());
-        var m = s.RefreshVectors()!;
-        Assert.True(m.Incremental);
-        Assert.Equal(0, m.DeadRows); // 4200 dead rows against 4200 live ones triggered a compaction
-        AssertSameVectors(FreshLoad(dir.Path, enc), m);
-    }
-
-    [Fact]
-    public void An_index_without_the_change_log_reloads_fully_until_a_writer_adds_it()
-    {
-        using var dir = new TempDirectory();
-        var enc = new HashingTestEncoder(dimension: 32);
-        using (var w = IndexWriter.Open(dir.Path, enc)) w.Upsert(new[] { Doc("a", "alpha"), Doc("b", "beta") });
-        // Make it look like an index written before the log existed.
-        using (var raw = new SqliteConnection($"Data Source={IndexDatabase.PathIn(dir.Path)};Pooling=False"))
-        {
-            raw.Open();
-            IndexDatabase.Execute(raw, "DROP TRIGGER vectors_log_ai; DROP TRIGGER vectors_log_ad; DROP TRIGGER vectors_log_au; DROP TRIGGER vector_log_prune; DROP TABLE vector_log;");
-        }
-        using var s = IndexSearcher.Open(dir.Path, enc);
-        Assert.Null(s.RefreshVectors()!.LogSequence);
-        using (var w = IndexWriter.Open(dir.Path, enc)) w.Upsert(new[] { Doc("c", "gamma"), Doc("a", "alpha changed") });
-        var upgraded = s.RefreshVectors()!;
-        Assert.False(upgraded.Incremental);
-        Assert.NotNull(upgraded.LogSequence);
-        AssertSameVectors(FreshLoad(dir.Path, enc), upgraded);
-        using (var w = IndexWriter.Open(dir.Path, enc)) w.Delete(new[] { "b" });
-        var next = s.RefreshVectors()!;
-        Assert.True(next.Incremental);
-        AssertSameVectors(FreshLoad(dir.Path, enc), next);
     }
 
     [Fact]
@@ -128,7 +86,7 @@ public class VectorMatrixRefreshTests
         using var w = IndexWriter.Open(dir.Path, enc);
         w.Upsert(Enumerable.Range(0, docs).Select(i => Doc($"d{i}", Text(0))).ToList());
         using var s = IndexSearcher.Open(dir.Path, enc);
-        s.RefreshVectors();
+        s.Refresh();
         using var stop = new CancellationTokenSource();
         int searches = 0;
         var readers = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
@@ -147,7 +105,7 @@ public class VectorMatrixRefreshTests
         for (int r = 1; r <= rounds; r++)
         {
             w.Upsert(Enumerable.Range(0, docs).Select(i => Doc($"d{i}", Text(r))).ToList());
-            if (r % 2 == 0) s.RefreshVectors(); // odd rounds: the readers refresh inline
+            if (r % 2 == 0) s.Refresh(); // odd rounds: the readers refresh inline
         }
         while (Volatile.Read(ref searches) < 20 && readers.All(t => !t.IsCompleted)) Thread.Sleep(10);
         stop.Cancel();

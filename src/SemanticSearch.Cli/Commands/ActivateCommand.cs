@@ -107,15 +107,15 @@ public sealed class ActivateCommand : ICliCommand
             return ExitCodes.Ok;
         }
         using (var reembedder = IndexReembedder.Open(indexDir, new IdentityOnlyEncoder(pending.Identity), pending.ModelPath)) reembedder.Abandon();
-        stdout.WriteLine($"abandoned the activation of model {pending.Identity.Fingerprint}{(pending.ModelPath is null ? "" : $" ({pending.ModelPath})")}; staged vectors dropped");
+        stdout.WriteLine($"abandoned the activation of model {pending.Identity.Fingerprint}{(pending.ModelPath is null ? "" : $" ({pending.ModelPath})")}; staged vectors dropped (no longer read; removed as documents are rewritten)");
         return ExitCodes.Ok;
     }
 
     /// <summary>The index's bound model (null: keyword-only); a clear error for a missing directory or a non-index.</summary>
     private static ModelBinding? ReadBinding(string indexDir)
     {
-        using var conn = IndexDatabase.OpenForRead(indexDir);
-        return ModelBinding.Read(conn);
+        using var searcher = SemanticSearch.Index.IndexSearcher.Open(indexDir);
+        return searcher.Model;
     }
 
     private static WriterLock AcquireLock(string indexDir)

@@ -10,7 +10,7 @@ internal readonly record struct EncodeInputRecord(string Id, string Text);
 /// <summary>
 /// Reads `semsearch encode` input a chunk at a time, so any input size runs in bounded memory.
 /// <c>.txt</c>: one text per line, id = 1-based line number. Anything else: JSON Lines with
-/// <c>{"id": "...", "text": "..."}</c> (id may be a number; absent → line number; blank lines skipped).
+/// <c>{"id": "...", "text": "..."}</c> (or <c>"_id"</c>, as `index` reads; id may be a number; absent → line number; blank lines skipped).
 /// Bad input fails with <see cref="InvalidDataException"/> "file:line: problem".
 /// </summary>
 internal sealed class EncodeInputReader : IDisposable
@@ -83,8 +83,9 @@ internal sealed class EncodeInputReader : IDisposable
                     if (reader.TokenType != JsonTokenType.String) throw Error($"\"text\" must be a string, got {reader.TokenType}");
                     text = reader.GetString();
                 }
-                else if (name == "id")
+                else if (name is "id" or "_id") // one rule with `index`: either name, never both
                 {
+                    if (id is not null) throw Error("both \"_id\" and \"id\" are given; use one");
                     id = reader.TokenType switch
                     {
                         JsonTokenType.String => reader.GetString(),

@@ -21,7 +21,7 @@ public sealed class RemoteSearchCommand : ICliCommand
 
         {RemoteServer.OptionsUsage}
           --mode, --top, --offset, --tag, --fusion, --rrf-k, --keyword-weight, --vector-weight, --alpha,
-          --advanced, --predicted-tag, --min-confidence, --like, --queries/--run: as in `semsearch search --help`
+          --syntax, --predicted-tag, --min-confidence, --like, --queries/--run: as in `semsearch search --help`
         """;
 
     public int Run(CommandArgs args, TextWriter stdout, TextWriter stderr) => RunRemote(args, stdout, stderr);
@@ -52,7 +52,7 @@ public sealed class RemoteSearchCommand : ICliCommand
             KeywordWeight = args.Double("keyword-weight", 1, 0, 1e6),
             VectorWeight = args.Double("vector-weight", 1, 0, 1e6),
             Alpha = args.Double("alpha", 0.5, 0, 1),
-            AdvancedSyntax = args.Flag("advanced"),
+            AdvancedSyntax = SearchCommand.ParseSyntax(args),
         };
         template.Tags.AddRange(args.Strings("tag"));
         template.PredictedTags.AddRange(args.Strings("predicted-tag"));

@@ -26,7 +26,9 @@ public sealed class SearchCommand : ICliCommand
           --rrf-k K       RRF constant (default 60)
           --keyword-weight W, --vector-weight W   RRF per-leg weights (default 1)
           --alpha A       linear fusion: A·vector + (1−A)·keyword on min-max normalized scores (default 0.5)
-          --advanced      pass --query to SQLite FTS5 as-is (phrases, NEAR, AND/OR/NOT, prefix*)
+          --syntax S      plain (default: the text is analyzed into terms, any input is safe) | lucene (Lucene query
+                          syntax: "phrases", AND/OR/NOT, +must -not, title:…, wildcards*, fuzzy~; a syntax error
+                          names its column); --advanced is --syntax lucene
           --like ID       "more like this": nearest documents to the stored vectors of document ID
           --model DIR     model to use instead of the one recorded in the index (must be the same model)
           --queries FILE  batch mode: JSONL lines {"_id","text"}; writes --run FILE (qid Q0 docid rank score semsearch)
@@ -60,7 +62,7 @@ public sealed class SearchCommand : ICliCommand
             KeywordWeight = args.Double("keyword-weight", 1, 0, 1e6),
             VectorWeight = args.Double("vector-weight", 1, 0, 1e6),
             Alpha = args.Double("alpha", 0.5, 0, 1),
-            AdvancedSyntax = args.Flag("advanced"),
+            AdvancedSyntax = ParseSyntax(args),
         };
         string? modelOverride = args.String("model") is { } m ? ModelLocation.Resolve(m) : null;
         args.EnsureAllUsed();
@@ -73,10 +75,7 @@ public sealed class SearchCommand : ICliCommand
         if (like is not null && template.PredictedTags.Count > 0) throw new CommandLineException("--predicted-tag does not apply to --like");
 
         bool needsModel = mode != SearchMode.Keyword || like is not null;
-        // A batch answers many queries: its keyword legs run on in-memory postings (loaded once, same
-        // ranking as FTS5). A single query stays on FTS5, which has no load cost.
-        var keywordLeg = queriesPath is null ? KeywordLegMode.Fts5 : KeywordLegMode.InMemoryPostings;
-        using var searcher = OpenSearcher(indexDir, needsModel, modelOverride, keywordLeg);
+        using var searcher = OpenSearcher(indexDir, needsModel, modelOverride);
         if (like is not null)
         {
             SearchResultTable.Write(stdout, searcher.MoreLikeThis(like, top, offset, template.Tags));
@@ -103,9 +102,9 @@ public sealed class SearchCommand : ICliCommand
     }
 
     /// <summary>Vector modes load the index's recorded model (or --model); keyword mode never loads one.</summary>
-    private static IndexSearcher OpenSearcher(string indexDir, bool needsModel, string? modelOverride, KeywordLegMode keywordLeg)
+    private static IndexSearcher OpenSearcher(string indexDir, bool needsModel, string? modelOverride)
     {
-        if (!needsModel) return IndexSearcher.Open(indexDir, keywordLeg: keywordLeg);
+        if (!needsModel) return IndexSearcher.Open(indexDir);
         using (var probe = IndexSearcher.Open(indexDir))
         {
             if (probe.Model is null) throw new InvalidOperationException($"index '{indexDir}' is keyword-only (built without --model); use --mode keyword");
@@ -113,7 +112,16 @@ public sealed class SearchCommand : ICliCommand
             if (modelDir is null) throw new CommandLineException("the index does not record its model's path; pass --model DIR");
             if (!Directory.Exists(modelDir))
                 throw new DirectoryNotFoundException($"model directory '{modelDir}' recorded in the index does not exist; pass --model DIR");
-            return IndexSearcher.Open(indexDir, SentenceEncoderAdapter.Load(modelDir), keywordLeg);
+            return IndexSearcher.Open(indexDir, SentenceEncoderAdapter.Load(modelDir));
         }
+    }
+
+    /// <summary>--syntax plain|lucene (and the older --advanced flag, the same as lucene).</summary>
+    internal static bool ParseSyntax(CommandArgs args)
+    {
+        bool advanced = args.Flag("advanced");
+        string syntax = args.Choice("syntax", advanced ? "lucene" : "plain", "plain", "lucene");
+        if (advanced && syntax != "lucene") throw new CommandLineException("--advanced means --syntax lucene; give one of them");
+        return syntax == "lucene";
     }
 }

@@ -23,7 +23,8 @@ public sealed class StatsCommand : ICliCommand
         stdout.WriteLine($"vectors       {s.Windows} (token windows)");
         stdout.WriteLine($"tags          {s.DistinctTags} distinct");
         stdout.WriteLine($"generation    {s.Generation} committed writes");
-        stdout.WriteLine($"database      {s.DatabaseBytes / 1024.0 / 1024.0:F1} MiB (+ WAL)");
+        stdout.WriteLine($"index files   {s.DatabaseBytes / 1024.0 / 1024.0:F1} MiB");
+        stdout.WriteLine($"analysis      {s.Settings.Describe()}");
         stdout.WriteLine($"created       {s.CreatedUtc}");
         if (s.Model is null) stdout.WriteLine("model         none (keyword-only)");
         else
@@ -36,7 +37,7 @@ public sealed class StatsCommand : ICliCommand
         if (SemanticSearch.Index.Reembedding.IndexReembedder.ReadPending(indexDir) is { } pending)
             stdout.WriteLine($"activating    {pending.ModelPath ?? "(path not recorded)"} (fingerprint {pending.Identity.Fingerprint}) unfinished: " +
                              "run 'semsearch activate' with that model to finish it, or 'activate --abandon' to drop it");
-        WritePredicted(stdout, PredictedTagStats.Read(indexDir));
+        WritePredicted(stdout, searcher.PredictedTagStats());
         return ExitCodes.Ok;
     }
 

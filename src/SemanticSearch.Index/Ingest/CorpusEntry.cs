@@ -6,7 +6,9 @@ namespace SemanticSearch.Index.Ingest;
 /// </summary>
 public sealed record CorpusEntry(string File, int Line, SourceDocument? Document, string? Error)
 {
-    public static CorpusEntry Ok(string file, int line, SourceDocument d) => new(file, line, d, null);
+    /// <summary>A document, unless its text is empty (<see cref="PreparedDocument.EmptyText"/>: the one rule of every reader, the writer and the service).</summary>
+    public static CorpusEntry Ok(string file, int line, SourceDocument d) =>
+        string.IsNullOrWhiteSpace(d.Text) ? Bad(file, line, $"document '{d.Id}': {PreparedDocument.EmptyText}") : new(file, line, d, null);
     public static CorpusEntry Bad(string file, int line, string error) => new(file, line, null, error);
     public string Location => $"{File}:{Line}";
 }

@@ -24,6 +24,11 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
         };
     }
 
+    private readonly HashSet<string> _seenIds = new(StringComparer.Ordinal);
+
+    /// <summary>Ids of the valid records read by <see cref="Ingest"/> (for pruning what the input no longer has).</summary>
+    public IReadOnlySet<string> SeenIds => _seenIds;
+
     public IngestReport Ingest(IEnumerable<CorpusEntry> entries)
     {
         if (options.BatchSize < 1) throw new ArgumentException("batch size must be at least 1");
@@ -66,7 +71,7 @@ public sealed class CorpusIngestor(IndexWriter writer, IngestOptions options, Ac
                 duplicates++;
                 warn($"{entry.Location}: duplicate id '{id}' (first at {where.File}:{where.Line}); the later record wins");
             }
-            else firstSeen[id] = (entry.File, entry.Line);
+            else { firstSeen[id] = (entry.File, entry.Line); _seenIds.Add(id); }
             batch.Add(doc);
             batchChars += doc.Document.Title.Length + doc.Document.Text.Length;
             if (batch.Count >= options.BatchSize || batchChars >= options.MaxBatchChars) Flush();

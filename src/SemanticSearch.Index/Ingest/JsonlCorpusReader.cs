@@ -50,10 +50,14 @@ public static class JsonlCorpusReader
             }
             var fields = new Field[FieldCount];
             List<string>? tagList = null;
-            bool tagsValid = true;
+            bool tagsValid = true, sawUnderscoreId = false, sawPlainId = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                int which = reader.ValueTextEquals("_id"u8) ? IdField
+                // "_id" (BEIR) or "id": one rule for every command that reads records.
+                bool underscoreId = reader.ValueTextEquals("_id"u8), plainId = !underscoreId && reader.ValueTextEquals("id"u8);
+                sawUnderscoreId |= underscoreId;
+                sawPlainId |= plainId;
+                int which = underscoreId || plainId ? IdField
                     : reader.ValueTextEquals("text"u8) ? TextField
                     : reader.ValueTextEquals("title"u8) ? TitleField
                     : reader.ValueTextEquals("tags"u8) ? TagsField
@@ -94,7 +98,8 @@ public static class JsonlCorpusReader
 
             var (id, text, title, tags, metadata) = (fields[IdField], fields[TextField], fields[TitleField], fields[TagsField], fields[MetadataField]);
             string? idValue = id.Kind is JsonTokenType.String or JsonTokenType.Number ? id.Value : null;
-            if (string.IsNullOrWhiteSpace(idValue)) return CorpusEntry.Bad(path, line, "field \"_id\" is missing or not a non-empty string");
+            if (sawUnderscoreId && sawPlainId) return CorpusEntry.Bad(path, line, "both \"_id\" and \"id\" are given; use one");
+            if (string.IsNullOrWhiteSpace(idValue)) return CorpusEntry.Bad(path, line, "field \"_id\" is missing or not a non-empty string (\"id\" is read the same way)");
             if (text.Kind != JsonTokenType.String) return CorpusEntry.Bad(path, line, "field \"text\" is missing or not a string");
             if (title.Present && title.Kind is not (JsonTokenType.Null or JsonTokenType.String)) return CorpusEntry.Bad(path, line, "field \"title\" is not a string");
             if (tags.Present && tags.Kind is not (JsonTokenType.Null or JsonTokenType.StartArray)) return CorpusEntry.Bad(path, line, "field \"tags\" is not an array");

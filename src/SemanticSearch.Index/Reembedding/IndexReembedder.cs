@@ -1,5 +1,7 @@
-using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Security.Cryptography;
+using System.Text;
+using Lucene.Net.Index;
+using Lucene.Net.Util;
 using SemanticSearch.Index.Embedding;
 using SemanticSearch.Index.Storage;
 
@@ -13,26 +15,29 @@ public sealed class ReembedConflictException(string message) : InvalidOperationE
 
 /// <summary>
 /// Re-embeds an index with a new model while the index keeps serving its current vectors, then
-/// switches over in one transaction.
+/// switches over in one commit.
 ///
-/// The pending model is recorded in the meta table (`pending_model_*`) and the new vectors go to
-/// staging tables (<see cref="StagingTables"/>) in committed batches, in document order, with a
-/// cursor (`reembed_cursor`) committed in the same transaction as each batch; so a crashed or
-/// stopped re-embedding resumes at the first document it had not committed. Documents upserted or
-/// deleted meanwhile need no hook in the writer: each staged document remembers the content hash it
-/// was embedded from, and <see cref="CatchUp"/> / <see cref="Complete"/> embed again every document
-/// whose hash moved (or that is new) and drop staged vectors of deleted documents. The final
-/// reconciliation and the swap run in one IMMEDIATE transaction, so no write can slip in between.
+/// Each document has two vector doc-values fields; the commit data names the live one. The pending
+/// model is recorded in the commit data (`pending_model_*`) and its vectors are written into the
+/// other field in committed batches, in id order, with a cursor (`reembed_cursor`, the last id
+/// staged) committed with each batch; so a killed re-embedding resumes after the last id it had
+/// committed. Each staged document also records a staging hash (its content hash, the pending
+/// model's fingerprint and the run's id): documents upserted meanwhile need no hook in the writer, because
+/// <see cref="CatchUp"/> / <see cref="Complete"/> embed again every document whose staging hash is
+/// not that of its current content. The final reconciliation and the switch (live field, model
+/// binding, generation) are one commit made under the store's commit lock, so no write slips in.
 ///
-/// Opens its own connection without the writer lock: the caller is the index's single writer (the
-/// served index holds the lock and runs this beside its <see cref="IndexWriter"/>). Staging writes
-/// do not move the generation, so searchers keep their current vector matrix.
+/// Shares the index's Lucene writer with an <see cref="IndexWriter"/> open in the same process (the
+/// served index, or the CLI's writer lock). Staging commits do not move the generation, and
+/// searchers keep scanning the live field.
 /// </summary>
 public sealed class IndexReembedder : IDisposable
 {
-    private readonly SqliteConnection _conn;
+    private readonly IndexStore _store;
     private readonly ITextEncoder _encoder;
     private readonly int _encodeBatchSize;
+    private int _disposed;
+    private string _run = "";
 
     public string Directory { get; }
     /// <summary>The model the index serves until <see cref="Complete"/> (null: keyword-only index).</summary>
@@ -42,17 +47,13 @@ public sealed class IndexReembedder : IDisposable
     /// <summary>True when this call continued a re-embedding recorded earlier (after a restart).</summary>
     public bool Resumed { get; }
 
-    private IndexReembedder(string directory, SqliteConnection conn, ITextEncoder encoder, ModelBinding? current, ModelBinding pending, bool resumed, int encodeBatchSize)
+    private IndexReembedder(string directory, IndexStore store, ITextEncoder encoder, ModelBinding? current, ModelBinding pending, bool resumed, int encodeBatchSize)
     {
-        Directory = directory; _conn = conn; _encoder = encoder; Current = current; Pending = pending; Resumed = resumed; _encodeBatchSize = encodeBatchSize;
+        Directory = directory; _store = store; _encoder = encoder; Current = current; Pending = pending; Resumed = resumed; _encodeBatchSize = encodeBatchSize;
     }
 
     /// <summary>The model a re-embedding recorded in <paramref name="directory"/> is staging, or null.</summary>
-    public static ModelBinding? ReadPending(string directory)
-    {
-        using var conn = IndexDatabase.OpenForRead(directory);
-        return ModelBinding.Read(conn, null, ModelBinding.PendingPrefix);
-    }
+    public static ModelBinding? ReadPending(string directory) => ModelBinding.Read(CommittedState.Read(directory), ModelBinding.PendingPrefix);
 
     /// <summary>
     /// Starts re-embedding with <paramref name="encoder"/>, or resumes the recorded one when it is the
@@ -61,48 +62,50 @@ public sealed class IndexReembedder : IDisposable
     /// </summary>
     public static IndexReembedder Open(string directory, ITextEncoder encoder, string? modelPath, int encodeBatchSize = 32)
     {
-        var conn = IndexDatabase.OpenForWrite(directory);
+        var store = IndexStore.Acquire(directory, exclusive: false, create: false);
         try
         {
-            using var tx = conn.BeginTransaction(deferred: false); // it writes: take the write lock up front (waits on busy_timeout)
-            var current = ModelBinding.Read(conn, tx);
-            var pending = ModelBinding.Read(conn, tx, ModelBinding.PendingPrefix);
-            if (pending is not null && pending.Identity != encoder.Identity)
-                throw new ReembedConflictException(
-                    $"index '{directory}' is already being re-embedded with model [{pending.Identity.Describe()}]{(pending.ModelPath is null ? "" : $" from '{pending.ModelPath}'")}; wait for it or abandon it first");
-            if (pending is null && current is not null && current.Identity == encoder.Identity)
-                throw new InvalidOperationException($"index '{directory}' already uses model [{encoder.Identity.Describe()}]; nothing to re-embed");
-            bool resumed = pending is not null && StagingTables.Exist(conn, tx);
-            if (!resumed)
+            var (current, pending, resumed, run) = store.Commit(scope =>
             {
-                pending = new ModelBinding(encoder.Identity, modelPath is null ? null : Path.GetFullPath(modelPath));
-                StagingTables.Drop(conn, tx); // leftovers of an abandoned run must not count as done
-                StagingTables.Create(conn, tx);
-                pending.Write(conn, tx, ModelBinding.PendingPrefix);
-                MetaTable.Set(conn, StagingTables.CursorKey, "0", tx);
-            }
-            tx.Commit();
-            return new IndexReembedder(directory, conn, encoder, current, pending!, resumed, encodeBatchSize);
+                var current = ModelBinding.Read(scope.Data);
+                var pending = ModelBinding.Read(scope.Data, ModelBinding.PendingPrefix);
+                if (pending is not null && pending.Identity != encoder.Identity)
+                    throw new ReembedConflictException(
+                        $"index '{directory}' is already being re-embedded with model [{pending.Identity.Describe()}]{(pending.ModelPath is null ? "" : $" from '{pending.ModelPath}'")}; wait for it or abandon it first");
+                if (pending is null && current is not null && current.Identity == encoder.Identity)
+                    throw new InvalidOperationException($"index '{directory}' already uses model [{encoder.Identity.Describe()}]; nothing to re-embed");
+                bool resumed = pending is not null;
+                if (!resumed)
+                {
+                    pending = new ModelBinding(encoder.Identity, modelPath is null ? null : Path.GetFullPath(modelPath));
+                    pending.Write(scope.Data, ModelBinding.PendingPrefix);
+                    scope.Data[CommitKeys.ReembedCursor] = "";
+                    scope.Data[CommitKeys.ReembedRun] = Guid.NewGuid().ToString("N");
+                }
+                return (current, pending!, resumed, scope.Data.GetValueOrDefault(CommitKeys.ReembedRun) ?? "");
+            });
+            return new IndexReembedder(directory, store, encoder, current, pending, resumed, encodeBatchSize) { _run = run };
         }
         catch
         {
-            conn.Dispose();
+            store.Release(exclusive: false);
             throw;
         }
     }
 
-    /// <summary>Documents with up-to-date staged vectors, of all documents (one pass over both tables).</summary>
-    public ReembedProgress Progress()
+    /// <summary>Documents with up-to-date staged vectors, of all documents (one pass over the doc values).</summary>
+    public ReembedProgress Progress() => _store.Read(reader =>
     {
-        using var cmd = _conn.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT (SELECT COUNT(*) FROM {StagingTables.Documents} n JOIN documents d ON d.doc = n.doc AND d.content_hash = n.content_hash),
-                   (SELECT COUNT(*) FROM documents)
-            """;
-        using var r = cmd.ExecuteReader();
-        r.Read();
-        return new ReembedProgress(r.GetInt64(0), r.GetInt64(1));
-    }
+        long done = 0;
+        foreach (var ctx in reader.Leaves)
+        {
+            var leaf = ctx.AtomicReader;
+            var live = leaf.LiveDocs;
+            for (int d = 0; d < leaf.MaxDoc; d++)
+                if ((live is null || live.Get(d)) && IsStaged(leaf, d)) done++;
+        }
+        return new ReembedProgress(done, reader.NumDocs);
+    });
 
     /// <summary>
     /// Embeds up to <paramref name="maxDocuments"/> documents after the cursor and commits them with
@@ -111,15 +114,17 @@ public sealed class IndexReembedder : IDisposable
     public int EmbedNextBatch(int maxDocuments = 64)
     {
         if (maxDocuments < 1) throw new ArgumentOutOfRangeException(nameof(maxDocuments), "at least one document per batch");
-        long cursor = Cursor();
-        var rows = Select("SELECT doc, title, text, content_hash FROM documents WHERE doc > $cursor ORDER BY doc LIMIT $n", cursor, maxDocuments, null);
-        if (rows.Count == 0) return 0;
-        var windows = Embed(rows); // outside any transaction: embedding is the slow part
-        using var tx = _conn.BeginTransaction(deferred: false);
-        Stage(rows, windows, tx);
-        MetaTable.Set(_conn, StagingTables.CursorKey, rows[^1].Doc.ToString(CultureInfo.InvariantCulture), tx);
-        tx.Commit();
-        return rows.Count;
+        string cursor = _store.Data.GetValueOrDefault(CommitKeys.ReembedCursor) ?? "";
+        var records = _store.Read(reader => IdsAfter(reader, cursor, maxDocuments).Select(id => Load(reader, id)!).ToList());
+        if (records.Count == 0) return 0;
+        var windows = Embed(records); // outside the commit: embedding is the slow part
+        _store.Commit(scope =>
+        {
+            Stage(scope, records, windows);
+            scope.Data[CommitKeys.ReembedCursor] = records[^1].Id;
+            return 0;
+        });
+        return records.Count;
     }
 
     /// <summary>
@@ -128,134 +133,151 @@ public sealed class IndexReembedder : IDisposable
     /// </summary>
     public int CatchUp(int maxDocuments = 64)
     {
-        var rows = Select(StaleSql, Cursor(), maxDocuments, null);
-        if (rows.Count == 0) return 0;
-        var windows = Embed(rows);
-        using var tx = _conn.BeginTransaction(deferred: false);
-        Stage(rows, windows, tx);
-        tx.Commit();
-        return rows.Count;
+        string cursor = _store.Data.GetValueOrDefault(CommitKeys.ReembedCursor) ?? "";
+        var records = _store.Read(reader => Stale(reader, cursor, maxDocuments));
+        if (records.Count == 0) return 0;
+        var windows = Embed(records);
+        _store.Commit(scope => { Stage(scope, records, windows); return 0; });
+        return records.Count;
     }
 
     /// <summary>
-    /// Finishes: stages whatever is left, then in one transaction (no other writer can interleave)
-    /// embeds the documents that changed since, drops staged vectors of deleted documents, swaps the
-    /// tables, binds the new model, clears the pending record and moves the generation. Returns the
-    /// new binding. Call <see cref="EmbedNextBatch"/> and <see cref="CatchUp"/> first so that the
-    /// transaction has little left to embed.
+    /// Finishes: stages whatever is left, then in one commit (no other writer can interleave) embeds
+    /// the documents that changed since, switches the live vector field, binds the new model, clears
+    /// the pending record and moves the generation. Returns the new binding. Call
+    /// <see cref="EmbedNextBatch"/> and <see cref="CatchUp"/> first so the commit has little left to embed.
     /// </summary>
     public ModelBinding Complete()
     {
         while (EmbedNextBatch(256) > 0) { }
-        using var tx = _conn.BeginTransaction(deferred: false);
-        while (true)
+        return _store.Commit(scope =>
         {
-            var rows = Select(StaleSql, long.MaxValue, 256, tx);
-            if (rows.Count == 0) break;
-            Stage(rows, Embed(rows), tx);
+            var stale = Stale(scope.Reader, null, int.MaxValue);
+            if (stale.Count > 0) Stage(scope, stale, Embed(stale));
+            scope.Data[CommitKeys.VectorField] = IndexFields.Other(scope.Data[CommitKeys.VectorField]);
+            Pending.Write(scope.Data);
+            ModelBinding.Clear(scope.Data, ModelBinding.PendingPrefix);
+            scope.Data.Remove(CommitKeys.ReembedCursor);
+            scope.Data.Remove(CommitKeys.ReembedRun);
+            scope.Changed = true;
+            return Pending;
+        });
+    }
+
+    /// <summary>
+    /// Forgets the pending model and its cursor; the index keeps its current model. Staged vectors are
+    /// no longer read and are dropped from each document the next time it is written.
+    /// </summary>
+    public void Abandon() => _store.Commit(scope =>
+    {
+        ModelBinding.Clear(scope.Data, ModelBinding.PendingPrefix);
+        scope.Data.Remove(CommitKeys.ReembedCursor);
+        scope.Data.Remove(CommitKeys.ReembedRun);
+        return 0;
+    });
+
+    private byte[] StagingHash(byte[] contentHash)
+    {
+        // The run id makes vectors staged by an abandoned run never count as done for a later one.
+        var fp = Encoding.UTF8.GetBytes(Pending.Identity.Fingerprint + "\n" + _run);
+        var buffer = new byte[contentHash.Length + fp.Length];
+        contentHash.CopyTo(buffer, 0);
+        fp.CopyTo(buffer, contentHash.Length);
+        return SHA256.HashData(buffer);
+    }
+
+    private bool IsStaged(AtomicReader leaf, int doc)
+    {
+        var staged = StoredRecord.Bytes(leaf, IndexFields.StagedHash, doc);
+        return staged.Length > 0 && staged.AsSpan().SequenceEqual(StagingHash(StoredRecord.Bytes(leaf, IndexFields.Hashes, doc)[..32]));
+    }
+
+    private static StoredRecord? Load(IndexReader reader, string id) =>
+        DocLookup.Find(reader, id) is { } f ? StoredRecord.Read(f.Leaf, f.Doc) : null;
+
+    /// <summary>Live ids after <paramref name="cursor"/> in the index's term (UTF-8 byte) order.</summary>
+    private static List<string> IdsAfter(IndexReader reader, string cursor, int max)
+    {
+        var ids = new List<string>();
+        var te = MultiFields.GetTerms(reader, IndexFields.Id)?.GetEnumerator();
+        if (te is null) return ids;
+        var live = MultiFields.GetLiveDocs(reader);
+        BytesRef? term;
+        if (cursor.Length == 0) term = te.Next();
+        else
+        {
+            var status = te.SeekCeil(new BytesRef(cursor));
+            term = status == TermsEnum.SeekStatus.END ? null : status == TermsEnum.SeekStatus.FOUND ? te.Next() : te.Term;
         }
-        IndexDatabase.Execute(_conn, $"DELETE FROM {StagingTables.Vectors} WHERE doc NOT IN (SELECT doc FROM documents)", tx);
-        StagingTables.SwapIntoPlace(_conn, tx);
-        Pending.Write(_conn, tx);
-        ModelBinding.Clear(_conn, tx, ModelBinding.PendingPrefix);
-        IndexDatabase.Execute(_conn, $"DELETE FROM meta WHERE key = '{StagingTables.CursorKey}'", tx);
-        MetaTable.BumpGeneration(_conn, tx);
-        tx.Commit();
-        return Pending;
+        for (; term is not null && ids.Count < max; term = te.Next())
+            if (te.Docs(live, null, DocsFlags.NONE).NextDoc() != Lucene.Net.Search.DocIdSetIterator.NO_MORE_DOCS) ids.Add(term.Utf8ToString());
+        return ids;
     }
 
-    /// <summary>Drops the staged vectors and the pending record; the index keeps its current model.</summary>
-    public void Abandon()
+    /// <summary>Documents up to <paramref name="cursor"/> (null: all) whose staged vectors are not of their current content.</summary>
+    private List<StoredRecord> Stale(IndexReader reader, string? cursor, int max)
     {
-        using var tx = _conn.BeginTransaction(deferred: false);
-        StagingTables.Drop(_conn, tx);
-        ModelBinding.Clear(_conn, tx, ModelBinding.PendingPrefix);
-        IndexDatabase.Execute(_conn, $"DELETE FROM meta WHERE key = '{StagingTables.CursorKey}'", tx);
-        tx.Commit();
+        var limit = cursor is null ? null : new BytesRef(cursor);
+        var result = new List<StoredRecord>();
+        foreach (var ctx in reader.Leaves)
+        {
+            var leaf = ctx.AtomicReader;
+            var live = leaf.LiveDocs;
+            for (int d = 0; d < leaf.MaxDoc && result.Count < max; d++)
+            {
+                if ((live is not null && !live.Get(d)) || IsStaged(leaf, d)) continue;
+                var record = StoredRecord.Read(leaf, d);
+                if (limit is not null && new BytesRef(record.Id).CompareTo(limit) > 0) continue;
+                result.Add(record);
+            }
+        }
+        return result;
     }
 
-    // Documents at or behind the cursor whose staged content hash is missing or out of date.
-    private static readonly string StaleSql = $"""
-        SELECT d.doc, d.title, d.text, d.content_hash FROM documents d LEFT JOIN {StagingTables.Documents} n ON n.doc = d.doc
-        WHERE d.doc <= $cursor AND (n.doc IS NULL OR n.content_hash <> d.content_hash) ORDER BY d.doc LIMIT $n
-        """;
-
-    private sealed record StoredRow(long Doc, string Title, string Text, byte[] ContentHash)
-    {
-        // Must match SourceDocument.EmbeddingText, or the new vectors would differ from an ingest's.
-        public string EmbeddingText => new SourceDocument("-", Title, Text, Array.Empty<string>()).EmbeddingText;
-    }
-
-    private long Cursor() => long.Parse(MetaTable.Get(_conn, StagingTables.CursorKey) ?? "0", CultureInfo.InvariantCulture);
-
-    private List<StoredRow> Select(string sql, long cursor, int limit, SqliteTransaction? tx)
-    {
-        using var cmd = _conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$cursor", cursor);
-        cmd.Parameters.AddWithValue("$n", limit);
-        using var r = cmd.ExecuteReader();
-        var rows = new List<StoredRow>();
-        while (r.Read()) rows.Add(new StoredRow(r.GetInt64(0), r.GetString(1), r.GetString(2), (byte[])r[3]));
-        return rows;
-    }
-
-    /// <summary>Per row, its windows (token start, vector), cut and embedded exactly as the writer does.</summary>
-    private List<(int Start, float[] Vector)>[] Embed(List<StoredRow> rows)
+    /// <summary>Per record, its window vectors, cut and embedded exactly as the writer does.</summary>
+    private List<float[]>[] Embed(List<StoredRecord> records)
     {
         var sequences = new List<int[]>();
-        var owners = new List<(int Row, int Start)>();
-        for (int i = 0; i < rows.Count; i++)
-            foreach (var w in TokenWindowSplitter.Split(_encoder.TokenIds(rows[i].EmbeddingText), _encoder.Identity.MaxSeqLength, _encoder.ClsId, _encoder.SepId))
+        var owners = new List<int>();
+        for (int i = 0; i < records.Count; i++)
+            foreach (var w in TokenWindowSplitter.Split(_encoder.TokenIds(records[i].ToSource().EmbeddingText), _encoder.Identity.MaxSeqLength, _encoder.ClsId, _encoder.SepId))
             {
                 sequences.Add(w.Sequence);
-                owners.Add((i, w.Start));
+                owners.Add(i);
             }
         var vectors = sequences.Count == 0 ? Array.Empty<float[]>() : _encoder.EncodeIds(sequences, _encodeBatchSize);
         if (vectors.Length != sequences.Count) throw new InvalidOperationException($"encoder returned {vectors.Length} vectors for {sequences.Count} sequences");
-        var perRow = new List<(int, float[])>[rows.Count];
-        for (int i = 0; i < rows.Count; i++) perRow[i] = new List<(int, float[])>();
+        var perRecord = new List<float[]>[records.Count];
+        for (int i = 0; i < records.Count; i++) perRecord[i] = new List<float[]>();
         for (int j = 0; j < vectors.Length; j++)
         {
             if (vectors[j].Length != Pending.Identity.Dimension)
                 throw new InvalidOperationException($"encoder returned a vector of dimension {vectors[j].Length}, expected {Pending.Identity.Dimension}");
-            perRow[owners[j].Row].Add((owners[j].Start, vectors[j]));
+            perRecord[owners[j]].Add(vectors[j]);
         }
-        return perRow;
+        return perRecord;
     }
 
-    private void Stage(List<StoredRow> rows, List<(int Start, float[] Vector)>[] windows, SqliteTransaction tx)
+    /// <summary>
+    /// Writes staged vectors into the documents as they are at this commit. A document changed since it
+    /// was read keeps its new content and gets the staging hash of what was embedded, so it stays stale
+    /// (and <see cref="CatchUp"/> embeds it again); a deleted one is left deleted.
+    /// </summary>
+    private void Stage(CommitScope scope, List<StoredRecord> embeddedFrom, List<float[]>[] windows)
     {
-        using var clear = Command(tx, $"DELETE FROM {StagingTables.Vectors} WHERE doc = $doc", "$doc");
-        using var insert = Command(tx, $"INSERT INTO {StagingTables.Vectors}(doc, window_no, token_start, vector) VALUES ($doc, $w, $start, $v)", "$doc", "$w", "$start", "$v");
-        using var mark = Command(tx, $"INSERT OR REPLACE INTO {StagingTables.Documents}(doc, content_hash) VALUES ($doc, $hash)", "$doc", "$hash");
-        for (int i = 0; i < rows.Count; i++)
+        string staging = IndexFields.Other(scope.Data[CommitKeys.VectorField]);
+        for (int i = 0; i < embeddedFrom.Count; i++)
         {
-            clear.Parameters["$doc"].Value = rows[i].Doc;
-            clear.ExecuteNonQuery();
-            insert.Parameters["$doc"].Value = rows[i].Doc;
-            for (int w = 0; w < windows[i].Count; w++)
-            {
-                insert.Parameters["$w"].Value = w;
-                insert.Parameters["$start"].Value = windows[i][w].Start;
-                insert.Parameters["$v"].Value = VectorBlob.ToBytes(windows[i][w].Vector);
-                insert.ExecuteNonQuery();
-            }
-            mark.Parameters["$doc"].Value = rows[i].Doc;
-            mark.Parameters["$hash"].Value = rows[i].ContentHash;
-            mark.ExecuteNonQuery();
+            var now = Load(scope.Reader, embeddedFrom[i].Id);
+            if (now is null) continue;
+            now.SetVectors(staging, VectorBlob.ToBytes(windows[i], Pending.Identity.Dimension));
+            now.StagedHash = StagingHash(embeddedFrom[i].ContentHash);
+            scope.Put(now);
         }
     }
 
-    private SqliteCommand Command(SqliteTransaction tx, string sql, params string[] parameters)
+    public void Dispose()
     {
-        var cmd = _conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
-        return cmd;
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _store.Release(exclusive: false);
     }
-
-    public void Dispose() => _conn.Dispose();
 }

@@ -1,41 +1,49 @@
-using Microsoft.Data.Sqlite;
-using SemanticSearch.Index.Tagging;
+using Lucene.Net.Analysis;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Highlight;
+using SemanticSearch.Index.Storage;
 
 namespace SemanticSearch.Index.Search;
 
 /// <summary>Turns ranked doc ids of one page into displayable hits: id, title, tags, predicted tags and a snippet.</summary>
-internal sealed class HitLoader(SqliteConnection conn, KeywordSearcher keyword)
+internal static class HitLoader
 {
     private const int PlainSnippetChars = 160;
+    private const int FragmentChars = 150;
 
-    public List<SearchHit> Load(IReadOnlyList<FusedDoc> page, int firstRank, string? match, SearchRequest? request)
+    public static List<SearchHit> Load(IndexReader reader, Analyzer analyzer, IReadOnlyList<FusedDoc> page, int firstRank, Query? query, SearchRequest? request)
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT id, title, text, tags FROM documents WHERE doc = $doc";
-        var p = cmd.Parameters.Add("$doc", SqliteType.Integer);
-        // An index written before predicted tags existed has no table for them until a writer opens it.
-        using var predicted = page.Count > 0 && PredictedTagTables.Exist(conn) ? conn.CreateCommand() : null;
-        if (predicted is not null)
+        Highlighter? highlighter = null;
+        if (query is not null && request is { Snippets: true })
         {
-            predicted.CommandText = PredictedTagTables.OfDocumentSql;
-            predicted.Parameters.Add("$doc", SqliteType.Integer);
+            var scorer = new QueryScorer(query, IndexFields.Content);
+            highlighter = new Highlighter(new SimpleHTMLFormatter(request.HighlightStart, request.HighlightEnd), scorer)
+            {
+                TextFragmenter = new SimpleSpanFragmenter(scorer, FragmentChars),
+            };
         }
         var hits = new List<SearchHit>(page.Count);
         for (int i = 0; i < page.Count; i++)
         {
             var f = page[i];
-            p.Value = f.Doc;
-            using var r = cmd.ExecuteReader();
-            if (!r.Read()) continue; // cannot happen inside one snapshot; be defensive about a racing delete
-            string text = r.GetString(2);
-            string? snippet = match is null || request is null || !request.Snippets ? null : keyword.Snippet(match, f.Doc, request.HighlightStart, request.HighlightEnd);
-            var tags = SemanticSearch.Index.Storage.TagListJson.Read(r.GetString(3));
-            hits.Add(new SearchHit(firstRank + i, r.GetString(0), r.GetString(1), snippet ?? PlainSnippet(text), f.Score, f.KeywordScore, f.VectorScore, tags)
+            var record = DocLookup.ReadGlobal(reader, (int)f.Doc);
+            string snippet = (highlighter is null ? null : Highlight(highlighter, analyzer, record.Text)) ?? PlainSnippet(record.Text);
+            hits.Add(new SearchHit(firstRank + i, record.Id, record.Title, snippet, f.Score, f.KeywordScore, f.VectorScore, record.Tags)
             {
-                PredictedTags = predicted is null ? [] : PredictedTagTables.Of(predicted, f.Doc),
+                PredictedTags = record.Predicted,
             });
         }
         return hits;
+    }
+
+    /// <summary>The best fragment of <paramref name="text"/> with the query's terms marked, or null when none of them is in it.</summary>
+    private static string? Highlight(Highlighter highlighter, Analyzer analyzer, string text)
+    {
+        string? fragment = highlighter.GetBestFragment(analyzer, IndexFields.Content, text);
+        if (fragment is null) return null;
+        fragment = fragment.ReplaceLineEndings(" ").Trim();
+        return fragment;
     }
 
     private static string PlainSnippet(string text)

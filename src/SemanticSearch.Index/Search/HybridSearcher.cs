@@ -13,10 +13,10 @@ internal sealed class HybridSearcher(Func<int, TagFilter, List<ScoredDoc>> keywo
         _ => throw new ArgumentException($"unknown fusion {r.Fusion}"),
     };
 
-    public IReadOnlyList<FusedDoc> Search(SearchRequest request, string? match, TagFilter filter)
+    public IReadOnlyList<FusedDoc> Search(SearchRequest request, bool hasKeywordQuery, TagFilter filter)
     {
         int depth = Math.Max(request.CandidateDepth, request.Offset + request.Top);
-        var keywordHits = match is null ? new List<ScoredDoc>() : keywordLeg(depth, filter);
+        var keywordHits = hasKeywordQuery ? keywordLeg(depth, filter) : new List<ScoredDoc>();
         var vectorHits = vectorLeg(depth, filter);
         return FusionFor(request).Fuse(keywordHits, vectorHits);
     }

@@ -7,7 +7,7 @@ public readonly record struct ScoredDoc(long Doc, double Score);
 public sealed record FusedDoc(long Doc, double Score, double? KeywordScore, double? VectorScore, int? KeywordRank, int? VectorRank);
 
 /// <summary>
-/// One result. KeywordScore is BM25 with the sign flipped (FTS5 reports lower-is-better);
+/// One result. KeywordScore is Lucene's BM25 score;
 /// VectorScore is the cosine of the document's best window; Score is what the hit was ranked by.
 /// </summary>
 public sealed record SearchHit(

@@ -29,10 +29,10 @@ public sealed record SearchRequest(string Query)
     public double VectorWeight { get; init; } = 1;
     /// <summary>Linear fusion: fused = alpha·vector + (1−alpha)·keyword, both min-max normalized.</summary>
     public double Alpha { get; init; } = 0.5;
-    /// <summary>Pass <see cref="Query"/> to FTS5 unchanged (phrases, NEAR, AND/OR/NOT, prefix*).</summary>
+    /// <summary><see cref="Query"/> is Lucene query syntax (phrases, AND/OR/NOT, field:, wildcards, fuzzy~) rather than plain text.</summary>
     public bool AdvancedSyntax { get; init; }
     public int CandidateDepth { get; init; } = 100;
-    /// <summary>Highlighted snippets cost one extra FTS5 lookup per hit; batch evaluation turns them off.</summary>
+    /// <summary>Highlighted snippets re-analyze each hit's text; batch evaluation turns them off.</summary>
     public bool Snippets { get; init; } = true;
     public string HighlightStart { get; init; } = "[";
     public string HighlightEnd { get; init; } = "]";

@@ -1,19 +1,25 @@
-using Microsoft.Data.Sqlite;
-using SemanticSearch.Index.Tagging;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Util;
+using SemanticSearch.Index.Storage;
 
 namespace SemanticSearch.Index.Search;
 
 /// <summary>
-/// The "document carries every one of these tags" restriction, as SQL for the keyword leg and as a
-/// set of row ids for the vector leg, so both legs filter before their top-k rather than after.
-/// Given tags (doc_tags) and predicted tags (predicted_tags, each at or above a minimum confidence)
-/// are separate lists; a document must satisfy both.
+/// The "document carries every one of these tags" restriction, as a per-segment bit set that both
+/// legs apply before their top-k (the keyword leg as a Lucene <see cref="Filter"/>, the vector leg
+/// as a mask in its scan). Given tags (<c>tag</c> terms) and predicted tags (<c>ptag</c> terms, each
+/// at or above a minimum confidence read from the document's predicted-tag blob) are separate
+/// lists; a document must satisfy both. The sets are made once per search and reader.
 /// </summary>
 internal sealed class TagFilter
 {
     public IReadOnlyList<string> Tags { get; }
     public IReadOnlyList<string> PredictedTags { get; }
     public double MinPredictedConfidence { get; }
+
+    private IndexReader? _reader;
+    private FixedBitSet?[]? _bits;
 
     public TagFilter(IReadOnlyList<string> tags, IReadOnlyList<string>? predictedTags = null, double minPredictedConfidence = 0)
     {
@@ -26,59 +32,70 @@ internal sealed class TagFilter
 
     public bool IsEmpty => Tags.Count == 0 && PredictedTags.Count == 0;
 
-    /// <summary>A subquery selecting the matching doc ids; binds its parameters on <paramref name="cmd"/>.</summary>
-    public string SqlSubquery(SqliteCommand cmd)
+    /// <summary>Per segment of <paramref name="reader"/> (in leaf order), the matching documents; null when the filter is empty.</summary>
+    public IReadOnlyList<FixedBitSet?>? Bits(IndexReader reader)
     {
-        var parts = new List<string>();
-        // (tag, doc) is the primary key of both tables, so COUNT(*) counts distinct tags.
-        if (Tags.Count > 0)
-            parts.Add($"SELECT doc FROM doc_tags WHERE tag IN ({Bind(cmd, "$tag", Tags)}) GROUP BY doc HAVING COUNT(*) = {Tags.Count}");
-        if (PredictedTags.Count > 0)
+        if (IsEmpty) return null;
+        if (_bits is not null && ReferenceEquals(_reader, reader)) return _bits;
+        var leaves = reader.Leaves;
+        var bits = new FixedBitSet?[leaves.Count];
+        for (int i = 0; i < leaves.Count; i++) bits[i] = ForSegment(leaves[i].AtomicReader);
+        (_reader, _bits) = (reader, bits);
+        return bits;
+    }
+
+    /// <summary>The same sets as a Lucene filter for the keyword leg's search on <paramref name="reader"/>.</summary>
+    public Filter? AsLuceneFilter(IndexReader reader) => IsEmpty ? null : new BitsFilter(Bits(reader)!);
+
+    private FixedBitSet ForSegment(AtomicReader leaf)
+    {
+        FixedBitSet? result = null;
+        foreach (var t in Tags) result = And(result, Postings(leaf, IndexFields.Tag, t));
+        foreach (var t in PredictedTags)
         {
-            if (cmd.Connection is { } conn && !PredictedTagTables.Exist(conn))
-                parts.Add("SELECT doc FROM documents WHERE 0"); // an index from before predicted tags: nothing carries one
-            else
+            var set = Postings(leaf, IndexFields.PredictedTag, t);
+            if (MinPredictedConfidence > 0) KeepConfident(leaf, set, t);
+            result = And(result, set);
+        }
+        return result ?? new FixedBitSet(leaf.MaxDoc);
+    }
+
+    private void KeepConfident(AtomicReader leaf, FixedBitSet set, string tag)
+    {
+        var blobs = leaf.GetBinaryDocValues(IndexFields.Predicted);
+        var bytes = new BytesRef();
+        for (int d = set.NextSetBit(0); d >= 0 && d < set.Length; d = d + 1 < set.Length ? set.NextSetBit(d + 1) : -1)
+        {
+            double c = -1;
+            if (blobs is not null)
             {
-                cmd.Parameters.AddWithValue("$minConfidence", MinPredictedConfidence);
-                parts.Add($"SELECT doc FROM predicted_tags WHERE tag IN ({Bind(cmd, "$ptag", PredictedTags)}) AND confidence >= $minConfidence " +
-                          $"GROUP BY doc HAVING COUNT(*) = {PredictedTags.Count}");
+                blobs.Get(d, bytes);
+                c = PredictedTagBlob.ConfidenceOf(bytes.Bytes.AsSpan(bytes.Offset, bytes.Length), tag);
             }
+            if (c < MinPredictedConfidence) set.Clear(d);
         }
-        return string.Join(" INTERSECT ", parts);
     }
 
-    private static string Bind(SqliteCommand cmd, string prefix, IReadOnlyList<string> values)
+    private static FixedBitSet Postings(AtomicReader leaf, string field, string value)
     {
-        var names = new List<string>();
-        for (int i = 0; i < values.Count; i++)
-        {
-            string n = prefix + i;
-            cmd.Parameters.AddWithValue(n, values[i]);
-            names.Add(n);
-        }
-        return string.Join(", ", names);
-    }
-
-    public HashSet<long> MatchingDocs(SqliteConnection conn)
-    {
-        // A filter lives for one search, inside one read snapshot: a hybrid search's two legs share the set
-        // rather than each reading it by SQL.
-        if (_matching is { } made && ReferenceEquals(_matchingConn, conn)) return made;
-        _matching = ReadMatchingDocs(conn);
-        _matchingConn = conn;
-        return _matching;
-    }
-
-    private HashSet<long>? _matching;
-    private SqliteConnection? _matchingConn;
-
-    private HashSet<long> ReadMatchingDocs(SqliteConnection conn)
-    {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = SqlSubquery(cmd);
-        var set = new HashSet<long>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) set.Add(r.GetInt64(0));
+        var set = new FixedBitSet(leaf.MaxDoc);
+        var te = leaf.GetTerms(field)?.GetEnumerator();
+        if (te is null || !te.SeekExact(new BytesRef(value))) return set;
+        var docs = te.Docs(leaf.LiveDocs, null, DocsFlags.NONE);
+        for (int d = docs.NextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = docs.NextDoc()) set.Set(d);
         return set;
+    }
+
+    private static FixedBitSet And(FixedBitSet? a, FixedBitSet b)
+    {
+        if (a is null) return b;
+        a.And(b);
+        return a;
+    }
+
+    private sealed class BitsFilter(IReadOnlyList<FixedBitSet?> bits) : Filter
+    {
+        public override DocIdSet GetDocIdSet(AtomicReaderContext context, IBits acceptDocs) =>
+            BitsFilteredDocIdSet.Wrap(bits[context.Ord], acceptDocs);
     }
 }

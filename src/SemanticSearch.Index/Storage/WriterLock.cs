@@ -1,37 +1,25 @@
 namespace SemanticSearch.Index.Storage;
 
 /// <summary>
-/// Exclusive right to write an index, held as an OS file lock on `write.lock` (FileShare.None maps to
-/// flock on Unix). The OS drops the lock when the process dies, so a kill -9 never leaves a stale lock.
+/// Exclusive right to write an index: Lucene's native write.lock against other processes (dropped by
+/// the OS when the process dies, so a kill -9 never leaves a stale lock) and one exclusive holder
+/// within this process. Parts that write beside the holder (a model activation) share its writer.
 /// </summary>
 public sealed class WriterLock : IDisposable
 {
-    public const string FileName = "write.lock";
-    private readonly FileStream _stream;
+    private readonly IndexStore _store;
+    private int _disposed;
 
-    private WriterLock(FileStream stream) => _stream = stream;
+    private WriterLock(IndexStore store) => _store = store;
 
-    public static WriterLock Acquire(string directory)
+    /// <summary>Locks an existing index.</summary>
+    public static WriterLock Acquire(string directory) => new(IndexStore.Acquire(directory, exclusive: true, create: false));
+
+    public void Dispose()
     {
-        Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, FileName);
-        try
-        {
-            var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            fs.SetLength(0);
-            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString());
-            fs.Write(pid);
-            fs.Flush();
-            return new WriterLock(fs);
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            throw new IndexLockedException($"index '{directory}' is locked by another writer ({path})", e);
-        }
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _store.Release(exclusive: true);
     }
-
-    public void Dispose() => _stream.Dispose();
 }
 
 /// <summary>A second writer tried to open an index that already has one.</summary>
-public sealed class IndexLockedException(string message, Exception inner) : InvalidOperationException(message, inner);
+public sealed class IndexLockedException(string message, Exception? inner) : InvalidOperationException(message, inner);

@@ -103,27 +103,31 @@ public sealed class DocumentTagger
     }
 }
 
-/// <summary>What an index records about the head that made its predicted tags (meta table, tagging_head_*).</summary>
+/// <summary>What an index records about the head that made its predicted tags (commit user data, tagging_head_*).</summary>
 public sealed record TaggingHead(string Fingerprint, string Id, string? Path, string Description, int Labels, string EncoderFingerprint)
 {
-    public static TaggingHead? Read(Microsoft.Data.Sqlite.SqliteConnection conn, Microsoft.Data.Sqlite.SqliteTransaction? tx = null)
+    public static TaggingHead? Read(IReadOnlyDictionary<string, string> data)
     {
-        string? fp = MetaTable.Get(conn, "tagging_head_fingerprint", tx);
+        string? fp = data.GetValueOrDefault("tagging_head_fingerprint");
         if (fp is null) return null;
-        string? path = MetaTable.Get(conn, "tagging_head_path", tx);
-        return new TaggingHead(fp, MetaTable.Get(conn, "tagging_head_id", tx) ?? fp[..16], string.IsNullOrEmpty(path) ? null : path,
-            MetaTable.Get(conn, "tagging_head_description", tx) ?? "",
-            int.Parse(MetaTable.Get(conn, "tagging_head_labels", tx) ?? "0", CultureInfo.InvariantCulture),
-            MetaTable.Get(conn, "tagging_head_encoder", tx) ?? "");
+        string? path = data.GetValueOrDefault("tagging_head_path");
+        return new TaggingHead(fp, data.GetValueOrDefault("tagging_head_id") ?? fp[..16], string.IsNullOrEmpty(path) ? null : path,
+            data.GetValueOrDefault("tagging_head_description") ?? "",
+            int.Parse(data.GetValueOrDefault("tagging_head_labels") ?? "0", CultureInfo.InvariantCulture),
+            data.GetValueOrDefault("tagging_head_encoder") ?? "");
     }
 
-    public void Write(Microsoft.Data.Sqlite.SqliteConnection conn, Microsoft.Data.Sqlite.SqliteTransaction tx)
+    /// <summary>The head recorded in the index at <paramref name="indexDirectory"/> (null: none, or no index there).</summary>
+    public static TaggingHead? Read(string indexDirectory) =>
+        IndexFiles.IsIndex(indexDirectory) ? Read(Storage.CommittedState.Read(indexDirectory)) : null;
+
+    public void Write(IDictionary<string, string> data)
     {
-        MetaTable.Set(conn, "tagging_head_fingerprint", Fingerprint, tx);
-        MetaTable.Set(conn, "tagging_head_id", Id, tx);
-        MetaTable.Set(conn, "tagging_head_path", Path ?? "", tx);
-        MetaTable.Set(conn, "tagging_head_description", Description, tx);
-        MetaTable.Set(conn, "tagging_head_labels", Labels.ToString(CultureInfo.InvariantCulture), tx);
-        MetaTable.Set(conn, "tagging_head_encoder", EncoderFingerprint, tx);
+        data["tagging_head_fingerprint"] = Fingerprint;
+        data["tagging_head_id"] = Id;
+        data["tagging_head_path"] = Path ?? "";
+        data["tagging_head_description"] = Description;
+        data["tagging_head_labels"] = Labels.ToString(CultureInfo.InvariantCulture);
+        data["tagging_head_encoder"] = EncoderFingerprint;
     }
 }

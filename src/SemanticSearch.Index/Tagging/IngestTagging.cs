@@ -17,7 +17,7 @@ internal static class IngestTagging
         var texts = new List<string>();
         for (int i = 0; i < plans.Count; i++)
         {
-            if (plans[i].ExistingDoc is not null && !plans[i].ContentChanged) continue;
+            if (plans[i].Exists && !plans[i].ContentChanged) continue;
             which.Add(i);
             if (!reuseIndexEmbeddings) { texts.Add(plans[i].Document.EmbeddingText); continue; }
             // Window 0 is the text truncated to max_seq_length: what the head was trained on.

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using SemanticSearch.Index.Storage;
 
 namespace SemanticSearch.Index.Tagging;
@@ -13,30 +12,38 @@ public sealed record PredictedTagStats(TaggingHead? Head, long Documents, long B
 {
     public static PredictedTagStats Read(string indexDirectory)
     {
-        using var conn = IndexDatabase.OpenForRead(indexDirectory);
-        using var snapshot = new ReadSnapshot(conn);
-        long documents = Count(conn, "SELECT COUNT(*) FROM documents", null);
-        if (!PredictedTagTables.Exist(conn)) return new PredictedTagStats(null, documents, 0, 0, 0, documents, []);
-        var head = TaggingHead.Read(conn);
-        string id = head?.Id ?? "";
-        long current = Count(conn, "SELECT COUNT(*) FROM doc_taggings WHERE head = $h", id);
-        long all = Count(conn, "SELECT COUNT(*) FROM doc_taggings", null);
-        long unknown = Count(conn, "SELECT COUNT(*) FROM doc_taggings t WHERE t.head = $h AND NOT EXISTS (SELECT 1 FROM predicted_tags p WHERE p.doc = t.doc)", id);
-        var tags = new List<(string, long)>();
-        using (var cmd = conn.CreateCommand())
-        {
-            cmd.CommandText = "SELECT tag, COUNT(*) FROM predicted_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tags.Add((r.GetString(0), r.GetInt64(1)));
-        }
-        return new PredictedTagStats(head, documents, current, unknown, all - current, documents - all, tags);
+        using var searcher = IndexSearcher.Open(indexDirectory);
+        return searcher.PredictedTagStats();
     }
 
-    private static long Count(SqliteConnection conn, string sql, string? head)
+    internal static PredictedTagStats Read(Lucene.Net.Index.IndexReader reader, TaggingHead? head)
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        if (head is not null) cmd.Parameters.AddWithValue("$h", head);
-        return (long)cmd.ExecuteScalar()!;
+        long documents = reader.NumDocs;
+        var heads = TermCounts.PerTerm(reader, IndexFields.TagHead);
+        long all = heads.Values.Sum();
+        long current = head is null ? 0 : heads.GetValueOrDefault(head.Id);
+        long unknown = 0;
+        if (head is not null && current > 0)
+        {
+            // "unknown" answers are documents classified by the head with no predicted-tag blob.
+            foreach (var ctx in reader.Leaves)
+            {
+                var leaf = ctx.AtomicReader;
+                var te = leaf.GetTerms(IndexFields.TagHead)?.GetEnumerator();
+                if (te is null || !te.SeekExact(new Lucene.Net.Util.BytesRef(head.Id))) continue;
+                var docs = te.Docs(leaf.LiveDocs, null, Lucene.Net.Index.DocsFlags.NONE);
+                var blobs = leaf.GetBinaryDocValues(IndexFields.Predicted);
+                var bytes = new Lucene.Net.Util.BytesRef();
+                for (int d = docs.NextDoc(); d != Lucene.Net.Search.DocIdSetIterator.NO_MORE_DOCS; d = docs.NextDoc())
+                {
+                    blobs?.Get(d, bytes);
+                    if (blobs is null || bytes.Length == 0) unknown++;
+                }
+            }
+        }
+        var tags = TermCounts.PerTerm(reader, IndexFields.PredictedTag)
+            .OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => (e.Key, e.Value)).ToList();
+        return new PredictedTagStats(head, documents, current, unknown, all - current, documents - all, tags);
     }
 }

@@ -123,7 +123,7 @@ public sealed class ProductServer : IAsyncDisposable
     /// <summary>The model folder an existing index was built with, if it recorded one.</summary>
     private static string? RecordedModelPath(string indexDirectory)
     {
-        if (!File.Exists(SemanticSearch.Index.Storage.IndexDatabase.PathIn(indexDirectory))) return null;
+        if (!SemanticSearch.Index.Storage.IndexFiles.IsIndex(indexDirectory)) return null;
         using var searcher = IndexSearcher.Open(indexDirectory);
         return searcher.Model?.ModelPath;
     }

@@ -87,8 +87,6 @@ public static class IngestTaggerChoice
 
     private static TaggingHead? RecordedHead(string indexDirectory)
     {
-        if (!File.Exists(IndexDatabase.PathIn(indexDirectory))) return null;
-        using var conn = IndexDatabase.OpenForRead(indexDirectory);
-        return TaggingHead.Read(conn);
+        return TaggingHead.Read(indexDirectory);
     }
 }

@@ -5,8 +5,8 @@ namespace SemanticSearch.Service.Serving;
 
 /// <summary>
 /// The index a server process serves: one writer (writes are serialized here, because the index
-/// allows a single writer) and one thread-safe <see cref="IndexSearcher"/> (a pool of SQLite read
-/// connections and one shared, incrementally refreshed vector matrix). At most
+/// allows a single writer) and one thread-safe <see cref="IndexSearcher"/> (a Lucene SearcherManager
+/// and per-segment vector matrices). At most
 /// <c>maxConcurrentReads</c> reads run at once; further ones wait in line (asynchronously, so no
 /// thread is held) rather than fail. After every write the vector matrix is brought up to the new
 /// commit before the write returns, so a search started after an upsert returned sees that upsert,
@@ -30,11 +30,9 @@ public sealed class ServedIndex : IDisposable
         _writer = writer;
         _maxConcurrentReads = maxConcurrentReads;
         _readSlots = new SemaphoreSlim(maxConcurrentReads, maxConcurrentReads);
-        // A long-lived searcher: keyword legs run on in-memory postings (same ranking as FTS5, ~ms per
-        // query instead of ~200 ms at 100k docs). Load them and the vectors now rather than on the first query.
-        _searcher = IndexSearcher.Open(directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
-        _searcher.RefreshVectors();
-        _searcher.RefreshKeywordPostings();
+        // Load the vector matrices now rather than on the first query.
+        _searcher = IndexSearcher.Open(directory, encoder);
+        _searcher.Refresh();
     }
 
     public string Directory { get; }
@@ -96,8 +94,8 @@ public sealed class ServedIndex : IDisposable
         ReadAsync(s => s.Get(id), cancellationToken);
 
     /// <summary>
-    /// Runs one write transaction at a time; embedding happens inside (before the SQL transaction).
-    /// The shared vector matrix and keyword postings are refreshed (incrementally) before the write is reported done.
+    /// Runs one write transaction at a time; embedding happens inside (before the Lucene commit).
+    /// The searcher moves to the new commit (loading only new segments' vectors) before the write is reported done.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<IndexWriter, T> write, CancellationToken cancellationToken)
     {
@@ -109,7 +107,7 @@ public sealed class ServedIndex : IDisposable
             return await Task.Run(() =>
             {
                 try { return write(_writer); }
-                finally { _searcher.RefreshVectors(); _searcher.RefreshKeywordPostings(); }
+                finally { _searcher.Refresh(); }
             }, CancellationToken.None);
         }
         finally
@@ -144,9 +142,8 @@ public sealed class ServedIndex : IDisposable
                     _writer.Dispose();
                     _writer = IndexWriter.Open(Directory, encoder, binding.ModelPath, tagger: Tagger);
                     var old = _searcher;
-                    var fresh = IndexSearcher.Open(Directory, encoder, Index.Search.KeywordLegMode.InMemoryPostings);
-                    fresh.RefreshVectors();
-                    fresh.RefreshKeywordPostings();
+                    var fresh = IndexSearcher.Open(Directory, encoder);
+                    fresh.Refresh();
                     _searcher = fresh;
                     old.Dispose();
                 }, CancellationToken.None);
