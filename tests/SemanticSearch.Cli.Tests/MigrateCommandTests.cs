@@ -86,7 +86,7 @@ public sealed class MigrateCommandTests : IDisposable
         var stats = IndexCliHarness.Run("stats", "--index", idx);
         Assert.Contains("vectors       4", stats.Out);
         Assert.Contains("head headfingerprint0", stats.Out);
-        var search = IndexCliHarness.Run("search", "--index", idx, "--query", "windows card", "--tag", "long");
+        var search = IndexCliHarness.Run("search", "--index", idx, "--mode", "keyword", "--query", "windows card", "--tag", "long");
         Assert.True(search.Code == 0, search.Err);
         Assert.Contains(" c ", search.Out);
         Assert.Equal(1, IndexCliHarness.Run("migrate", "--index", idx).Code); // already a Lucene index

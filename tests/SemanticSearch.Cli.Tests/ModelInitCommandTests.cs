@@ -67,7 +67,7 @@ public class ModelInitCommandTests : IDisposable
     {
         string output = Path.Combine(_dir, "m");
         Assert.Contains("multiple of --heads", Run("model", "init", "--vocab", Vocab, "--output", output, "--hidden", "30", "--heads", "4").Err);
-        Assert.Contains("unknown sub-command 'model create' (expected init, import or pull)", Run("model", "create", "--vocab", Vocab, "--output", output).Err);
+        Assert.Contains("unknown sub-command 'model create' (expected init, import, pull or quantize)", Run("model", "create", "--vocab", Vocab, "--output", output).Err);
         var unknown = Run("model", "init", "--vocab", Vocab, "--output", output, "--hiden", "32");
         Assert.Equal(2, unknown.Code);
         Assert.Contains("unknown option: --hiden", unknown.Err);
