@@ -5,18 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-retry() {
-  local n=0
-  until "$@"; do
-    n=$((n + 1))
-    if [ "$n" -ge 4 ]; then
-      echo "install-interop-deps: giving up after $n attempts: $*" >&2
-      return 1
-    fi
-    echo "install-interop-deps: retry $n: $*" >&2
-    sleep $((n * 10))
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 missing_debs=()
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || missing_debs+=(python3-grpcio)

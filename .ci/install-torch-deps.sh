@@ -4,15 +4,7 @@
 # and builds a shim with g++ (binutils' readelf comes with it). Installs whichever is missing; idempotent; retries.
 set -euo pipefail
 
-retry() {
-  local n=0
-  until "$@"; do
-    n=$((n + 1))
-    if [ "$n" -ge 4 ]; then echo "install-torch-deps: giving up after $n attempts: $*" >&2; return 1; fi
-    echo "install-torch-deps: retry $n: $*" >&2
-    sleep $((n * 10))
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 stdcxx=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
 if [ -n "$stdcxx" ] && grep -qa GLIBCXX_3.4.32 "$stdcxx"; then exit 0; fi
