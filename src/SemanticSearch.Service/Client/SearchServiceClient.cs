@@ -56,8 +56,18 @@ public sealed class SearchServiceClient : IDisposable
     public async Task<UpsertResponse> UpsertAsync(IEnumerable<Document> documents, CallOptions options = default)
     {
         using var call = Search.Upsert(options);
-        foreach (var d in documents) await call.RequestStream.WriteAsync(new UpsertRequest { Document = d });
-        await call.RequestStream.CompleteAsync();
+        try
+        {
+            foreach (var d in documents) await call.RequestStream.WriteAsync(new UpsertRequest { Document = d });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The server ended the call before reading the whole stream (a refusal such as PERMISSION_DENIED or
+            // a size budget): the write then fails as CANCELLED, and the server's status is what says why.
+            await call.ResponseAsync;
+            throw;
+        }
         return await call.ResponseAsync;
     }
 
