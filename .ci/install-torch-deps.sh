@@ -6,7 +6,8 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
-stdcxx=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+# (awk reads all of ldconfig's output: an early exit would SIGPIPE ldconfig, and pipefail would fail the script.)
+stdcxx=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')
 if [ -n "$stdcxx" ] && grep -qa GLIBCXX_3.4.32 "$stdcxx"; then exit 0; fi
 missing=()
 command -v patchelf >/dev/null || missing+=(patchelf)

@@ -17,7 +17,7 @@ shim_name=libsemsearch_glibcxx_shim.so
 
 system_libstdcxx() {
   local p
-  p=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+  p=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')
   for c in "$p" /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /lib/x86_64-linux-gnu/libstdc++.so.6 /usr/lib64/libstdc++.so.6; do
     if [ -n "$c" ] && [ -e "$c" ]; then echo "$c"; return; fi
   done
